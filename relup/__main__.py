@@ -1,0 +1,5 @@
+"""`python -m relup` runs the command-line interface."""
+
+from relup.cli import main
+
+main()
