@@ -17,3 +17,34 @@ from __future__ import annotations
 
 class RelupError(Exception):
     """Base class of every error relup raises deliberately."""
+
+
+class TermSyntaxError(RelupError):
+    """Erlang term text that does not parse; points at the offending character.
+
+    ``line`` and ``col`` are 1-based; ``col`` counts characters, not bytes.
+    """
+
+    def __init__(self, message: str, *, path: str | None, line: int, col: int) -> None:
+        where = f"{path}:{line}:{col}" if path else f"line {line}, column {col}"
+        super().__init__(f"{where}: {message}")
+        self.message = message
+        self.path = path
+        self.line = line
+        self.col = col
+
+
+class SpecError(RelupError):
+    """A term that parses but is not a valid .rel, .app, .appup or relup.
+
+    ``path`` names the file and ``where`` the offending part (for example
+    ``"modules"`` or ``"up entry 2"``).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, where: str | None = None) -> None:
+        prefix = f"{path}: " if path else ""
+        part = f"{where}: " if where else ""
+        super().__init__(f"{prefix}{part}{message}")
+        self.message = message
+        self.path = path
+        self.where = where
