@@ -1,0 +1,31 @@
+"""The relup generator: appups in, the relup OTP's ``systools:make_relup`` writes out.
+
+Pure: no asyncio, rich or typer. The pipeline, one module per stage:
+
+* :mod:`~relup.plan.otp_tree` reads OTP release trees (a front end; any
+  :class:`~relup.plan.release.ReleaseSource` will do);
+* :mod:`~relup.plan.collect` gathers the scripts per base release;
+* :mod:`~relup.plan.script` expands, merges, checks and types them;
+* :mod:`~relup.plan.translate` lowers them to the low-level instructions.
+
+Refusals are :class:`PlanError` with a typed ``reason`` (:mod:`relup.plan.reasons`).
+"""
+
+from relup.plan.collect import Base, Plan, PlannedEntry, make_relup
+from relup.plan.otp_tree import OtpTree
+from relup.plan.reasons import PlanError, Reason, Warning  # noqa: A004
+from relup.plan.release import Application, Release, ReleaseSource
+
+__all__ = [
+    "Application",
+    "Base",
+    "OtpTree",
+    "Plan",
+    "PlanError",
+    "PlannedEntry",
+    "Reason",
+    "Release",
+    "ReleaseSource",
+    "Warning",
+    "make_relup",
+]
