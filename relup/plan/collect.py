@@ -37,7 +37,7 @@ class Base:
     """A base release to upgrade from or downgrade to, with its description."""
 
     ref: str
-    description: Term = ""
+    description: Term = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def make_relup(
                     restart_emulator=restart_emulator, warnings=warnings, tie_rank=tie_rank,
                 )  # fmt: skip
             except PlanError as exc:
-                if exc.context:
+                if exc.context or exc.reason.located:
                     raise
                 arrow = "from" if direction == "up" else "to"
                 context = f"{direction}grading {top.vsn} {arrow} {base.vsn}"

@@ -135,7 +135,7 @@ class OtpTree:
                 )
             )
         if errors:
-            raise errors[0]
+            raise errors[-1]  # OTP lists them last application first
         return apps
 
     def find_application(self, name: str, vsn: str) -> tuple[AppFile, str]:
@@ -154,6 +154,12 @@ class OtpTree:
             except TermSyntaxError as exc:
                 first_error = first_error or _error_reading(name, "parse_error", str(exc))
                 continue
+            missing = _missing_params(term)
+            if missing:
+                raise _error_reading(
+                    name, "missing_param", f"{path}: the .app file has no {missing} entry",
+                    "systools requires description, vsn, modules, registered and applications",
+                )  # fmt: skip
             try:
                 app = AppFile.from_term(term, path)
             except SpecError as exc:
@@ -272,6 +278,17 @@ class OtpTree:
             return Appup.from_term(term, path)
         except SpecError as exc:
             raise PlanError(r.FileProblem(path, "shape", exc.message)) from None
+
+
+_REQUIRED_PARAMS = ("vsn", "description", "modules", "registered", "applications")
+
+
+def _missing_params(term: Term) -> str | None:
+    """The first key systools requires in a .app file that `term` lacks."""
+    if not (isinstance(term, tuple) and len(term) == 3 and isinstance(term[2], list)):
+        return None  # the shape error is reported by AppFile
+    keys = {i[0].name for i in term[2] if isinstance(i, tuple) and i and isinstance(i[0], Atom)}
+    return next((k for k in _REQUIRED_PARAMS if k not in keys), None)
 
 
 def _error_reading(name: str, problem: str, message: str, hint: str | None = None) -> PlanError:

@@ -36,6 +36,8 @@ class Reason:
 
     otp_module: ClassVar[str] = "systools_rc"
     tag: ClassVar[str] = ""
+    #: The message already names the file at fault, so no release context is added.
+    located: ClassVar[bool] = False
 
     def to_term(self) -> Term:
         return Atom(self.tag)
@@ -374,6 +376,7 @@ class FileProblem(Reason):
 
     otp_module = "systools_relup"
     tag = "file_problem"
+    located = True
     path: str
     problem: str  # "open", "parse" or "shape"
     detail: str
@@ -393,7 +396,8 @@ class FileProblem(Reason):
 
     def describe(self) -> str:
         if self.problem == "open":
-            return f"cannot read {self.path}: {self.detail}"
+            why = "no such file" if self.detail == "enoent" else self.detail
+            return f"cannot read {self.path}: {why}"
         return self.detail if self.problem == "parse" else f"{self.path}: {self.detail}"
 
 
@@ -481,6 +485,7 @@ class ReleaseProblem(Reason):
     """
 
     otp_module = "systools_make"
+    located = True
     problem: str
     subject: Term
     message: str

@@ -241,7 +241,7 @@ def _strong_components(members: list[int], edges: list[list[int]]) -> list[list[
 
 
 def _lower(
-    mode: Mode, group: list[Dependent], appls: Sequence[AppModules]
+    mode: Mode, group: list[Dependent], lib_of: Mapping[str, AppModules]
 ) -> tuple[list[ins.Instruction], list[ins.Instruction]]:
     """One group (in dependency order) as load_object_code (before) and its script (after)."""
     updates = [i for i in group if isinstance(i, ins.Update)]
@@ -263,7 +263,7 @@ def _lower(
     for chunk in chunks:
         for load in chunk:
             if isinstance(load, ins.Load):
-                lib = next((a for a in appls if load.module in a.modules), None)
+                lib = lib_of.get(load.module)
                 if lib is None:
                     raise PlanError(r.NoSuchModule(load.module))
                 before.append(ins.LoadObjectCode(lib.name, lib.vsn, (load.module,)))
@@ -302,6 +302,10 @@ def dependent_instructions(
     for v, c in enumerate(component):
         members.setdefault(c, []).append(v)
     vertex_at = {pos: v for v, pos in enumerate(positions)}
+    lib_of: dict[str, AppModules] = {}
+    for app in appls:  # the first application listing a module provides it
+        for m in app.modules:
+            lib_of.setdefault(m, app)
     done: set[int] = set()
     before: list[ins.Instruction] = []
     out: list[ins.Instruction] = []
@@ -315,7 +319,7 @@ def dependent_instructions(
             continue
         done.add(c)
         order = graph.dependency_order(members[c], tie_rank)
-        b, a = _lower(mode, [dependents[x] for x in order], appls)
+        b, a = _lower(mode, [dependents[x] for x in order], lib_of)
         before += b
         out += a
     return before, out

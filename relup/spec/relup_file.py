@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from relup.errors import SpecError
 from relup.spec._shape import show, string
-from relup.terms import Term, format_file
+from relup.terms import Term, format_term
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,26 @@ class RelupFile:
         return (self.vsn, [e.to_term() for e in self.up], [e.to_term() for e in self.down])
 
     def to_text(self) -> str:
-        """The file as OTP writes it: coding line, then the term and a full stop."""
-        return format_file([self.to_term()])
+        """The file as OTP writes it: a coding line, then the term and a full stop.
+
+        The layout is relup's own (one instruction per line, so diffs stay small);
+        it reads back as the same term with Erlang's ``file:consult``.
+        """
+
+        def section(entries: tuple[RelupEntry, ...]) -> str:
+            if not entries:
+                return "[]"
+            parts = []
+            for e in entries:
+                body = ",\n    ".join(format_term(i) for i in e.instructions)
+                head = f"{format_term(e.vsn)}, {format_term(e.description)}"
+                parts.append(f"{{{head},\n   [{body}]}}")
+            return "[" + ",\n  ".join(parts) + "]"
+
+        return (
+            f"%% coding: utf-8\n{{{format_term(self.vsn)},\n"
+            f" {section(self.up)},\n {section(self.down)}}}.\n"
+        )
 
     def entry(self, direction: str, vsn: str) -> RelupEntry | None:
         """The exact entry for `vsn` in "up" or "down" (no patterns at this level)."""

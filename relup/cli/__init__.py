@@ -1,0 +1,41 @@
+"""The ``relup`` command line: thin commands over the library; errors rendered in one place.
+
+This package is the only one that imports typer and rich.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from relup.cli import generate
+
+app = typer.Typer(
+    name="relup",
+    help="Erlang/OTP-style hot release upgrades for Python services.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+app.command(name="generate")(generate.generate)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"relup {version('relup')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show relup's version and exit."
+    ),
+) -> None:
+    """Erlang/OTP-style hot release upgrades for Python services."""
+
+
+def main() -> None:
+    """Entry point of the ``relup`` console script."""
+    app()
