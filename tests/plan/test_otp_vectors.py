@@ -22,6 +22,8 @@ from relup.terms import Atom, Term, canonical, equal, read_first_term
 from tests.conftest import SHARED
 
 VECTORS = SHARED / "otp-vectors"
+#: Cases of the same layout that relup keeps itself, also produced by OTP (see their README).
+OWN_CASES = Path(__file__).resolve().parents[1] / "data" / "otp_cases"
 
 
 @dataclass
@@ -56,7 +58,12 @@ def ambiguous_cases() -> set[str]:
     return set(re.findall(r"`([^`]+)`", found.group(1))) if found else set()
 
 
-CASES = sorted(p.name for p in VECTORS.iterdir() if (p / "case.txt").is_file()) if VECTORS.is_dir() else []
+def case_dirs(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if (p / "case.txt").is_file()) if root.is_dir() else []
+
+
+CASES = [p.name for p in case_dirs(VECTORS)]
+CASE_DIRS = case_dirs(VECTORS) + case_dirs(OWN_CASES)
 
 
 def generate(case: Case, tie_rank: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
@@ -126,10 +133,11 @@ def otp_error_summary(module: str, reason: Term) -> tuple[str, object, object]:
     ))
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_vector(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("directory", CASE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_vector(directory: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The generator gives OTP's relup, warnings or error for this case."""
-    case = load_case(VECTORS / name)
+    name = directory.name
+    case = load_case(directory)
     monkeypatch.chdir(case.directory)
     expected_error = case.directory / "expected.error"
     if expected_error.exists():
