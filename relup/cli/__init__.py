@@ -5,6 +5,8 @@ This package is the only one that imports typer and rich.
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import typer
 
 from relup.cli import generate
@@ -21,8 +23,6 @@ app.command(name="generate")(generate.generate)
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
-
         typer.echo(f"relup {version('relup')}")
         raise typer.Exit()
 

@@ -52,7 +52,9 @@ def plan_json(plan: Plan) -> dict[str, object]:
         "vsn": plan.top.vsn,
         "up": [entry(e) for e in plan.up],
         "down": [entry(e) for e in plan.down],
-        "warnings": [{"term": format_term(w.to_term()), "message": w.describe()} for w in plan.warnings],
+        "warnings": [
+            {"term": format_term(w.to_term()), "message": w.describe()} for w in plan.warnings
+        ],
     }
 
 

@@ -13,7 +13,7 @@ Refusals are :class:`PlanError` with a typed ``reason`` (:mod:`relup.plan.reason
 
 from relup.plan.collect import Base, Plan, PlannedEntry, make_relup
 from relup.plan.otp_tree import OtpTree
-from relup.plan.reasons import PlanError, Reason, Warning  # noqa: A004
+from relup.plan.reasons import PlanError, PlanWarning, Reason
 from relup.plan.release import Application, Release, ReleaseSource
 
 __all__ = [
@@ -22,10 +22,10 @@ __all__ = [
     "OtpTree",
     "Plan",
     "PlanError",
+    "PlanWarning",
     "PlannedEntry",
     "Reason",
     "Release",
     "ReleaseSource",
-    "Warning",
     "make_relup",
 ]

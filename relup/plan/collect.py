@@ -57,12 +57,14 @@ class Plan:
     top: Release
     up: tuple[PlannedEntry, ...]
     down: tuple[PlannedEntry, ...]
-    warnings: tuple[r.Warning, ...] = field(default=())
+    warnings: tuple[r.PlanWarning, ...] = field(default=())
 
     @property
     def relup(self) -> RelupFile:
         def entry(e: PlannedEntry) -> RelupEntry:
-            return RelupEntry(e.release.vsn, e.description, tuple(i.to_term() for i in e.instructions))
+            return RelupEntry(
+                e.release.vsn, e.description, tuple(i.to_term() for i in e.instructions)
+            )
 
         return RelupFile(self.top.vsn, tuple(map(entry, self.up)), tuple(map(entry, self.down)))
 
@@ -82,7 +84,11 @@ def _check_sasl(source: ReleaseSource, release: Release) -> None:
 
 
 def _appup_scripts(
-    source: ReleaseSource, direction: str, top: Release, base: Release, warnings: list[r.Warning]
+    source: ReleaseSource,
+    direction: str,
+    top: Release,
+    base: Release,
+    warnings: list[r.PlanWarning],
 ) -> list[Term]:
     scripts: list[Term] = []
     for app in top.apps:
@@ -110,18 +116,18 @@ def _entry(
     base: Release,
     *,
     restart_emulator: bool,
-    warnings: list[r.Warning],
+    warnings: list[r.PlanWarning],
     tie_rank: Mapping[str, int] | None,
 ) -> list[ins.Instruction]:
     """The low-level script between `top` and `base` in direction `mode`."""
     target, origin = (top, base) if mode == "up" else (base, top)
     scripts = _appup_scripts(source, "up" if mode == "up" else "down", top, base, warnings)
-    added = [
+    added: list[Term] = [
         [(Atom("add_application"), Atom(a.name), Atom(a.type))]
         for a in target.in_rel_order()
         if origin.app(a.name) is None
     ]
-    removed = [
+    removed: list[Term] = [
         [(Atom("remove_application"), Atom(a.name))]
         for a in origin.in_rel_order()
         if target.app(a.name) is None
@@ -164,7 +170,7 @@ def make_relup(
     """
     top = source.read_release(top_ref)
     _check_sasl(source, top)
-    warnings: list[r.Warning] = []
+    warnings: list[r.PlanWarning] = []
     entries: dict[str, list[PlannedEntry]] = {"up": [], "down": []}
     for direction, mode, bases in (("up", "up", up_from), ("down", "dn", down_to)):
         for b in bases:
@@ -181,7 +187,9 @@ def make_relup(
                 arrow = "from" if direction == "up" else "to"
                 context = f"{direction}grading {top.vsn} {arrow} {base.vsn}"
                 raise PlanError(exc.reason, context=context) from None
-            entries[direction].insert(0, PlannedEntry(direction, base, b.description, tuple(script)))
+            entries[direction].insert(
+                0, PlannedEntry(direction, base, b.description, tuple(script))
+            )
     newest_first = tuple(reversed(warnings))
     if warnings_as_errors and newest_first:
         raise PlanError(r.WarningsTreatedAsErrors(newest_first))

@@ -199,8 +199,10 @@ class Suspend:
     def to_term(self) -> Term:
         return (
             Atom("suspend"),
-            [Atom(m) if isinstance(m, str) else (Atom(m[0]), _timeout_term(m[1]))
-             for m in self.modules],
+            [
+                Atom(m) if isinstance(m, str) else (Atom(m[0]), _timeout_term(m[1]))
+                for m in self.modules
+            ],
         )
 
     @property

@@ -171,7 +171,11 @@ class OtpTree:
         if mismatches:
             wanted = f"{name}-{vsn}"
             path, found = next(
-                ((p, v) for p, v in mismatches if os.path.basename(os.path.dirname(os.path.dirname(p))) == wanted),
+                (
+                    (p, v)
+                    for p, v in mismatches
+                    if os.path.basename(os.path.dirname(os.path.dirname(p))) == wanted
+                ),
                 mismatches[0],
             )
             detail: Term = (
@@ -183,7 +187,7 @@ class OtpTree:
                     "error_reading",
                     (Atom(name), detail),
                     f"{path} says {name} is version {found}, but the release wants {vsn}",
-                    f"set {{vsn, \"{vsn}\"}} in {path}, or point --path at {name} {vsn}",
+                    f'set {{vsn, "{vsn}"}} in {path}, or point --path at {name} {vsn}',
                 )
             )
         if first_error is not None:

@@ -9,7 +9,7 @@ Each reason is a frozen dataclass named after OTP's error tag. It knows:
   instruction at fault; ``hint``: how to fix it, where that is clear.
 
 :class:`PlanError` carries one reason; warnings are a separate list of
-:class:`Warning` values returned with the plan.
+:class:`PlanWarning` values returned with the plan.
 """
 
 from __future__ import annotations
@@ -362,9 +362,7 @@ class ConflictingVersions(Reason):
         return (Atom(self.tag), Atom(self.lib), self.first, self.other)
 
     def describe(self) -> str:
-        return (
-            f"load_object_code names {self.lib} in two versions, {self.first} and {self.other}"
-        )
+        return f"load_object_code names {self.lib} in two versions, {self.first} and {self.other}"
 
 
 # --- systools_relup: reading appups, per base release --------------------------------
@@ -424,9 +422,7 @@ class NoRelup(Reason):
 
     @property
     def hint(self) -> str | None:
-        return (
-            f'add {{"{self.base_vsn}", [...]}} to the {self.direction} section of {self.path}'
-        )
+        return f'add {{"{self.base_vsn}", [...]}} to the {self.direction} section of {self.path}'
 
 
 @dataclass(frozen=True)
@@ -447,7 +443,7 @@ class MissingSasl(Reason):
 class WarningsTreatedAsErrors(Reason):
     otp_module = "systools_relup"
     tag = "warnings_treated_as_errors"
-    warnings: tuple[Warning, ...]
+    warnings: tuple[PlanWarning, ...]
 
     def to_term(self) -> Term:
         return (Atom(self.tag), [w.to_term() for w in self.warnings])
@@ -506,7 +502,7 @@ class ReleaseProblem(Reason):
 
 
 @dataclass(frozen=True)
-class Warning:  # noqa: A001 - OTP calls them warnings; the builtin is not used here
+class PlanWarning:
     """Base of the warnings returned beside a plan."""
 
     tag: ClassVar[str] = ""
@@ -519,7 +515,7 @@ class Warning:  # noqa: A001 - OTP calls them warnings; the builtin is not used 
 
 
 @dataclass(frozen=True)
-class BadVsn(Warning):
+class BadVsn(PlanWarning):
     tag = "bad_vsn"
     appup_vsn: Term
     app_vsn: str
@@ -536,7 +532,7 @@ class BadVsn(Warning):
 
 
 @dataclass(frozen=True)
-class ErtsVsnChanged(Warning):
+class ErtsVsnChanged(PlanWarning):
     tag = "erts_vsn_changed"
     top: tuple[str, str]
     base: tuple[str, str]
@@ -552,10 +548,8 @@ class ErtsVsnChanged(Warning):
 
 
 @dataclass(frozen=True)
-class PreR15EmulatorUpgrade(Warning):
+class PreR15EmulatorUpgrade(PlanWarning):
     tag = "pre_R15_emulator_upgrade"
 
     def describe(self) -> str:
-        return (
-            "upgrade from an OTP release older than R15: restart_new_emulator moved to the end"
-        )
+        return "upgrade from an OTP release older than R15: restart_new_emulator moved to the end"

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from relup.plan import instructions as ins
 from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
-from relup.terms import Atom, Term
+from relup.terms import Atom, Term, as_string, format_term
 
 DEPENDENT = frozenset({"update", "load_module", "add_module", "delete_module"})
 _BRUTAL = Atom("brutal_purge")
@@ -259,7 +259,7 @@ def typed(term: Term) -> ins.Instruction:
 def _sync_nodes(t: tuple[Term, ...]) -> ins.Instruction:
     target = t[2]
     if isinstance(target, tuple) and len(target) == 3:
-        return ins.SyncNodes(t[1], mfa=_mfa(*target))
+        return ins.SyncNodes(t[1], mfa=_mfa(target[0], target[1], target[2]))
     if not _is_list(target):
         raise PlanError(r.BadList(target))
     nodes = []
@@ -279,7 +279,9 @@ def _load_object_code(t: tuple[Term, ...]) -> ins.Instruction:
         raise PlanError(r.BadLib(lib))
     if not _is_list(vsn):
         raise PlanError(r.BadLibVsn(vsn))
-    vsn_text = vsn if isinstance(vsn, str) else "".join(chr(c) for c in vsn if isinstance(c, int))
+    vsn_text = as_string(vsn)
+    if vsn_text is None:  # a list, but not of characters: kept as its text
+        vsn_text = format_term(vsn)
     return ins.LoadObjectCode(lib.name, vsn_text, _mods(mods))
 
 
@@ -296,8 +298,7 @@ def _code_change3(t: tuple[Term, ...]) -> ins.Instruction:
         raise PlanError(r.BadList(t[2]))
     if t[1] not in (Atom("up"), Atom("down")):
         raise PlanError(r.BadMode(t[1]))
-    mode = "up" if t[1] == Atom("up") else "down"
-    return ins.CodeChange(mode, _code_change_entries(t[2]))
+    return ins.CodeChange("up" if t[1] == Atom("up") else "down", _code_change_entries(t[2]))
 
 
 def _code_change2(t: tuple[Term, ...]) -> ins.Instruction:
@@ -323,7 +324,9 @@ _BUILDERS: dict[tuple[str, int], Callable[[tuple[Term, ...]], ins.Instruction]] 
     ("update", 6): _update,
     ("update", 7): _update,
     ("update", 8): _update,
-    ("load_module", 5): lambda t: ins.LoadModule(_mod(t[1]), _purge(t[2]), _purge(t[3]), _mods(t[4])),
+    ("load_module", 5): lambda t: ins.LoadModule(
+        _mod(t[1]), _purge(t[2]), _purge(t[3]), _mods(t[4])
+    ),
     ("add_module", 2): lambda t: ins.AddModule(_mod(t[1])),
     ("add_module", 3): lambda t: ins.AddModule(_mod(t[1]), _mods(t[2])),
     ("delete_module", 2): lambda t: ins.DeleteModule(_mod(t[1])),

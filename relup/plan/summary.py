@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from relup.plan import instructions as ins
 from relup.plan.collect import PlannedEntry
+from relup.terms import format_term
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def summarize(entry: PlannedEntry) -> EntrySummary:
             changed += [m for m, _ in i.modules if m not in changed]
         elif isinstance(i, ins.Apply) and i.module == "application" and i.args:
             first = i.args[0] if isinstance(i.args, list) else None
-            label = f"{first} ({i.function})"
+            label = f"{format_term(first)} ({i.function})" if first is not None else ""
             if first is not None and label not in apps:
                 apps.append(label)
         elif i in (ins.RESTART_NEW_EMULATOR, ins.RESTART_EMULATOR) and restart is None:

@@ -268,8 +268,12 @@ def _lower(
                     raise PlanError(r.NoSuchModule(load.module))
                 before.append(ins.LoadObjectCode(lib.name, lib.vsn, (load.module,)))
 
-    def code_change(mode_name: Literal["up", "down"], which: list[ins.Update]) -> list[ins.Instruction]:
-        entries = tuple((u.module, u.change.extra) for u in which if isinstance(u.change, ins.Advanced))
+    def code_change(
+        mode_name: Literal["up", "down"], which: list[ins.Update]
+    ) -> list[ins.Instruction]:
+        entries = tuple(
+            (u.module, u.change.extra) for u in which if isinstance(u.change, ins.Advanced)
+        )
         return [ins.CodeChange(mode_name, entries)] if entries else []
 
     after = list(suspend)
@@ -293,7 +297,9 @@ def dependent_instructions(
 ) -> tuple[list[ins.Instruction], list[ins.Instruction]]:
     """Step 9: every dependency group lowered at the position of its first member."""
     positions = [
-        n for n, i in enumerate(after) if isinstance(i, (ins.Update, ins.LoadModule, ins.DeleteModule))
+        n
+        for n, i in enumerate(after)
+        if isinstance(i, (ins.Update, ins.LoadModule, ins.DeleteModule))
     ]
     dependents: list[Dependent] = [after[n] for n in positions]  # type: ignore[misc]
     graph = _Graph(dependents)
@@ -310,11 +316,11 @@ def dependent_instructions(
     before: list[ins.Instruction] = []
     out: list[ins.Instruction] = []
     for n, i in enumerate(after):
-        v = vertex_at.get(n)
-        if v is None:
+        vertex = vertex_at.get(n)
+        if vertex is None:
             out.append(i)
             continue
-        c = component[v]
+        c = component[vertex]
         if c in done:
             continue
         done.add(c)

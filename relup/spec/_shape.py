@@ -29,9 +29,7 @@ def atom(term: Term, what: str, path: str | None) -> str:
 
 def atom_list(term: Term, what: str, path: str | None) -> tuple[str, ...]:
     if not isinstance(term, list) or not all(isinstance(x, Atom) for x in term):
-        raise SpecError(
-            f"{what} must be a list of atoms, got {show(term)}", path=path, where=what
-        )
+        raise SpecError(f"{what} must be a list of atoms, got {show(term)}", path=path, where=what)
     return tuple(x.name for x in term if isinstance(x, Atom))
 
 

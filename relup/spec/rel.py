@@ -84,8 +84,7 @@ def _app_entry(term: Term, path: str | None) -> RelApp:
         start_type = rest[0].name
         if start_type not in START_TYPES:
             raise SpecError(
-                f"start type of {name} must be one of {', '.join(START_TYPES)}, "
-                f"got {start_type}",
+                f"start type of {name} must be one of {', '.join(START_TYPES)}, got {start_type}",
                 path=path,
                 where="applications",
             )

@@ -128,9 +128,16 @@ def otp_error_summary(module: str, reason: Term) -> tuple[str, object, object]:
         subject = reason[1][2] if len(reason[1]) > 2 else None  # type: ignore[arg-type,index]
     else:
         subject = canonical(reason[1:])
-    return (module, tag, canonical(subject) if not isinstance(subject, tuple) else tuple(
-        canonical(s) for s in subject  # type: ignore[arg-type]
-    ))
+    return (
+        module,
+        tag,
+        canonical(subject)
+        if not isinstance(subject, tuple)
+        else tuple(
+            canonical(s)
+            for s in subject  # type: ignore[arg-type]
+        ),
+    )
 
 
 @pytest.mark.parametrize("directory", CASE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
