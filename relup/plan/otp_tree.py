@@ -60,6 +60,18 @@ class OtpTree:
     def __init__(self, path: Sequence[str]) -> None:
         self.dirs = expand_path(path)
         self._apps: dict[tuple[str, str], tuple[AppFile, str]] = {}
+        self._listings: dict[str, frozenset[str]] = {}
+
+    def _has(self, directory: str, name: str) -> bool:
+        """Whether `directory` holds `name`, listing each directory once."""
+        listing = self._listings.get(directory)
+        if listing is None:
+            try:
+                listing = frozenset(os.listdir(directory))
+            except OSError:
+                listing = frozenset()
+            self._listings[directory] = listing
+        return name in listing
 
     # --- release files ---------------------------------------------------------------
 
@@ -96,7 +108,7 @@ class OtpTree:
             if entry.type != "permanent":
                 raise _problem(
                     "mandatory_app",
-                    Atom(core),
+                    (Atom(core), Atom(entry.type)),
                     f"{path}: {core} must be permanent, not {entry.type}",
                 )
         apps = self._applications(rel)
@@ -115,12 +127,20 @@ class OtpTree:
             if entry.includes is not None:
                 unknown = [i for i in entry.includes if i not in includes]
                 if unknown:
-                    raise _problem(
-                        "override_include",
-                        [Atom(i) for i in unknown],
-                        f"{rel.path}: {entry.name}'s include list names "
-                        f"{', '.join(unknown)}, which its .app does not include",
+                    errors.append(
+                        PlanError(
+                            r.ReleaseProblem(
+                                "error_reading",
+                                (
+                                    Atom(entry.name),
+                                    (Atom("override_include"), [Atom(i) for i in unknown]),
+                                ),
+                                f"{rel.path}: {entry.name}'s include list names "
+                                f"{', '.join(unknown)}, which its .app does not include",
+                            )
+                        )
                     )
+                    continue
                 includes = entry.includes
             apps.append(
                 Application(
@@ -146,6 +166,8 @@ class OtpTree:
         mismatches: list[tuple[str, str]] = []
         first_error: PlanError | None = None
         for d in self.dirs:
+            if not self._has(d, name + ".app"):
+                continue
             path = os.path.join(d, name + ".app")
             try:
                 term = read_first_term(path)
@@ -213,26 +235,31 @@ class OtpTree:
                 [Atom(u) for u in undefined],
                 f"{path}: applications needed but not in the release: {', '.join(undefined)}",
             )
-        included: dict[str, str] = {}
+        included: dict[str, Application] = {}
         for a in apps:
             for i in a.included_applications:
                 if i in included:
+                    first = included[i]
                     raise _problem(
                         "duplicate_include",
-                        Atom(i),
-                        f"{path}: {i} is included by both {included[i]} and {a.name}",
-                    )
-                included[i] = a.name
-        owner: dict[str, str] = {}
+                        [((Atom(i), Atom(first.name), first.vsn, first.directory),
+                          (Atom(i), Atom(a.name), a.vsn, a.directory))],
+                        f"{path}: {i} is included by both {first.name} and {a.name}",
+                    )  # fmt: skip
+                included[i] = a
+        owner: dict[str, Application] = {}
         for a in apps:
             for m in a.modules:
                 if m in owner:
+                    first = owner[m]
                     raise _problem(
                         "duplicate_modules",
-                        Atom(m),
-                        f"{path}: module {m} is in both {owner[m]} and {a.name}",
-                    )
-                owner[m] = a.name
+                        [((Atom(m), Atom(first.name), first.directory),
+                          (Atom(m), Atom(a.name), a.directory))],
+                        f"{path}: module {m} is in both {first.name} and {a.name}",
+                        "a module may belong to one application of a release only",
+                    )  # fmt: skip
+                owner[m] = a
         order, missing, circular = boot_order(
             [(a.name, a.included_applications) for a in apps],
             {a.name: a.applications for a in apps},
@@ -240,9 +267,10 @@ class OtpTree:
             {a.name: a.optional_applications for a in apps},
         )
         if circular:
+            versions = {a.name: a.vsn for a in apps}
             raise _problem(
                 "circular_dependencies",
-                [Atom(c) for c in circular],
+                [(Atom(c), versions.get(c, "")) for c in dict.fromkeys(circular)],
                 f"{path}: applications depend on each other in a cycle: {', '.join(circular)}",
             )
         if missing:

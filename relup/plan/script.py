@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from relup.plan import instructions as ins
 from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
-from relup.terms import Atom, Term, as_string, format_term
+from relup.terms import Atom, ImproperList, Term, as_string, format_term
 
 DEPENDENT = frozenset({"update", "load_module", "add_module", "delete_module"})
 _BRUTAL = Atom("brutal_purge")
@@ -42,7 +42,8 @@ def _tag(term: Term) -> str | None:
 
 
 def _is_list(term: Term) -> bool:
-    return isinstance(term, (list, str))
+    """Erlang's is_list: true for strings and for improper lists too (a cons cell)."""
+    return isinstance(term, (list, str, ImproperList))
 
 
 def _elements(term: Term) -> list[Term]:

@@ -106,6 +106,15 @@ def matches_under_some_tie_order(case: Case, expected: Term) -> bool:
     return False
 
 
+def atom_names(term: Term) -> set[str]:
+    """Every atom inside `term`."""
+    if isinstance(term, Atom):
+        return {term.name}
+    if isinstance(term, (list, tuple)):
+        return set().union(*(atom_names(t) for t in term)) if term else set()
+    return set()
+
+
 def otp_error_summary(module: str, reason: Term) -> tuple[str, object, object]:
     """(module, tag, subject) of an OTP error reason, the parts a port must agree on."""
     if isinstance(reason, list):  # systools_make collects errors in a list
@@ -126,6 +135,9 @@ def otp_error_summary(module: str, reason: Term) -> tuple[str, object, object]:
         subject = (app, detail[0])
     elif tag == "missing_sasl":
         subject = reason[1][2] if len(reason[1]) > 2 else None  # type: ignore[arg-type,index]
+    elif module == "systools_make":
+        # Release-level problems: the applications and modules named, wherever they sit.
+        subject = tuple(sorted(atom_names(reason[1:])))
     else:
         subject = canonical(reason[1:])
     return (
