@@ -23,12 +23,17 @@ class TermSyntaxError(RelupError):
     """Erlang term text that does not parse; points at the offending character.
 
     ``line`` and ``col`` are 1-based; ``col`` counts characters, not bytes.
+    ``stage`` is ``"scan"`` for a bad token (OTP's scanner refuses it: systools then
+    reports a *read* error) and ``"parse"`` for tokens in a bad order.
     """
 
-    def __init__(self, message: str, *, path: str | None, line: int, col: int) -> None:
+    def __init__(
+        self, message: str, *, path: str | None, line: int, col: int, stage: str = "parse"
+    ) -> None:
         where = f"{path}:{line}:{col}" if path else f"line {line}, column {col}"
         super().__init__(f"{where}: {message}")
         self.message = message
+        self.stage = stage
         self.path = path
         self.line = line
         self.col = col

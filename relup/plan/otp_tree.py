@@ -29,7 +29,7 @@ from relup.plan.release import Application, Release, boot_order
 from relup.spec.app import AppFile
 from relup.spec.appup import Appup
 from relup.spec.rel import RelFile
-from relup.terms import Atom, Term, read_first_term
+from relup.terms import Atom, Term, read_first_term, scan_to_first_dot
 
 
 def _problem(problem: str, subject: Term, message: str, hint: str | None = None) -> PlanError:
@@ -303,13 +303,29 @@ class OtpTree:
         except OSError as exc:
             raise PlanError(r.FileProblem(path, "open", exc.strerror or str(exc))) from None
         except TermSyntaxError as exc:
+            # OTP's scanner fails first on a bad token or a file with no term: "read".
+            problem = "read" if exc.stage == "scan" or _scan_fails(path) else "parse"
             raise PlanError(
-                r.FileProblem(path, "parse", str(exc), line=exc.line, col=exc.col)
+                r.FileProblem(path, problem, str(exc), line=exc.line, col=exc.col)
             ) from None
         try:
             return Appup.from_term(term, path)
         except SpecError as exc:
             raise PlanError(r.FileProblem(path, "shape", exc.message)) from None
+
+
+def _scan_fails(path: str) -> bool:
+    """Whether OTP's scanner would fail first: no term at all, or a bad token before
+    the first terminating dot (even after a syntax error)."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    if all(not line.strip() or line.lstrip().startswith("%") for line in text.splitlines()):
+        return True
+    try:
+        scan_to_first_dot(text, path=path)
+    except TermSyntaxError as exc:
+        return exc.stage == "scan"
+    return False
 
 
 _REQUIRED_PARAMS = ("vsn", "description", "modules", "registered", "applications")

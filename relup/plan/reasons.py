@@ -376,7 +376,7 @@ class FileProblem(Reason):
     tag = "file_problem"
     located = True
     path: str
-    problem: str  # "open", "parse" or "shape"
+    problem: str  # "open", "read" (a bad token, or no term), "parse" or "shape"
     detail: str
     line: int | None = None
     col: int | None = None
@@ -388,6 +388,8 @@ class FileProblem(Reason):
         elif self.problem == "parse":
             where: Term = (self.line or 0, Atom("erl_parse"), [self.detail])
             inner = (Atom("error"), (Atom("parse"), self.path, where))
+        elif self.problem == "read":
+            inner = (Atom("error"), (Atom("read"), self.path))
         else:
             inner = (Atom("ok"), self.detail)
         return (Atom(self.tag), (self.path, inner))
@@ -396,7 +398,9 @@ class FileProblem(Reason):
         if self.problem == "open":
             why = "no such file" if self.detail == "enoent" else self.detail
             return f"cannot read {self.path}: {why}"
-        return self.detail if self.problem == "parse" else f"{self.path}: {self.detail}"
+        if self.problem in ("parse", "read"):
+            return self.detail
+        return f"{self.path}: {self.detail}"
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,12 @@ if TYPE_CHECKING:
 
 
 def is_idle(node: Node) -> bool:
-    """True if every live process except the caller is parked on its mailbox."""
+    """True if every live process except the caller is parked on its mailbox or in a call."""
     me = current_process.get()
     for proc in node.procs.values():
         if proc is me:
+            continue
+        if proc.in_call is not None and not proc.in_call.fut.done():
             continue
         w = proc._waiter
         if w is None or w.done():
@@ -39,5 +41,5 @@ async def run_until_idle(node: Node, *, max_rounds: int = 10_000) -> None:
                 return
         else:
             quiet = 0
-    busy = [p for p in node.procs.values() if p._waiter is None and p is not current_process.get()]
+    busy = [p for p in node.procs.values() if p.status == "running"]
     raise TimeoutError(f"node not idle after {max_rounds} rounds; busy: {busy!r}")

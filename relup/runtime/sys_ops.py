@@ -1,0 +1,169 @@
+"""The ``sys`` operations: suspend, resume, change_code, get/replace state, status.
+
+Two forms of the same operations:
+
+* **Messages** (OTP's ``sys`` module): :func:`suspend`, :func:`resume`,
+  :func:`change_code`, :func:`get_state`, :func:`replace_state`, :func:`get_status`
+  send a system message and wait for the answer. A suspend message is handled after
+  the messages queued before it; from then on the process handles only system
+  messages, and everything else stays queued in order. ``change_code`` is accepted only
+  while suspended; the state is replaced only if ``code_change`` returns
+  ``("ok", new_state)``, otherwise the old state stays and :class:`CodeChangeError` is
+  raised to the caller. Raw processes do not answer system messages (calls time out).
+
+* **Direct, in-loop** (for the release handler, which runs on the node's loop):
+  :func:`request_suspend` sets a flag on the :class:`Process`; :func:`await_suspended`
+  waits, with one future for any number of processes, until each is at a message
+  boundary (a gen_server in its loop, or a raw process in ``receive``);
+  :func:`prepare_code_change` computes the new state *without committing it*;
+  :meth:`PreparedChange.commit` installs it and :meth:`PreparedChange.discard` drops it;
+  :func:`resume_process` clears the flag and wakes the process. Every step is O(1) per
+  process: no messages, no tasks. Unlike the message form, the flag takes effect at
+  the next boundary: messages already queued are not handled first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, final
+
+from relup.runtime._errors import CodeChangeError, NoProc
+from relup.runtime._process import Pid, Process, SuspendBarrier, SystemCall
+from relup.runtime.gen_server import _call, compute_code_change
+from relup.runtime.node import current_node
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+def _proc(dest: Pid | str) -> Process:
+    proc = current_node().lookup(dest)
+    if proc is None:
+        raise NoProc(dest)
+    return proc
+
+
+async def _sys(dest: Pid | str, request: tuple[Any, ...], timeout: float | None) -> Any:
+    return await _call(_proc(dest), SystemCall, request, dest, timeout)
+
+
+async def suspend(dest: Pid | str, timeout: float | None = 5.0) -> None:
+    """``sys:suspend``: after the messages queued before this one, only system messages."""
+    await _sys(dest, ("suspend",), timeout)
+
+
+async def resume(dest: Pid | str, timeout: float | None = 5.0) -> None:
+    await _sys(dest, ("resume",), timeout)
+
+
+async def change_code(
+    dest: Pid | str, module: Any, old_vsn: Any, extra: Any = None, timeout: float | None = 5.0
+) -> None:
+    """``sys:change_code``: run the current ``code_change``; the process must be suspended.
+
+    ``module`` is accepted for OTP's signature; a gen_server always calls its own
+    callback module's ``code_change`` (spec §5.3).
+    """
+    await _sys(dest, ("change_code", module, old_vsn, extra), timeout)
+
+
+async def get_state(dest: Pid | str, timeout: float | None = 5.0) -> Any:
+    return await _sys(dest, ("get_state",), timeout)
+
+
+async def replace_state(dest: Pid | str, fn: Any, timeout: float | None = 5.0) -> Any:
+    """Replace the state by ``fn(state)``; if ``fn`` raises, the state is unchanged."""
+    return await _sys(dest, ("replace_state", fn), timeout)
+
+
+async def get_status(dest: Pid | str, timeout: float | None = 5.0) -> dict[str, Any]:
+    status: dict[str, Any] = await _sys(dest, ("get_status",), timeout)
+    return status
+
+
+# ---------------------------------------------------------------------- direct
+def request_suspend(proc: Process) -> bool:
+    """Set the suspend flag; True if ``proc`` is already at a message boundary."""
+    proc.suspended = True
+    return proc.boundary or not proc.alive
+
+
+async def await_suspended(procs: Iterable[Process], timeout: float | None) -> list[Process]:
+    """Set the flag on each process and wait until all are at a boundary.
+
+    Returns the processes that did not get there in time (their flag stays set; resume
+    them with :func:`resume_process` to drop them, as the release handler does).
+    """
+    loop = asyncio.get_running_loop()
+    lagging = [p for p in procs if not request_suspend(p)]
+    if not lagging:
+        return []
+    barrier = SuspendBarrier(loop.create_future(), len(lagging))
+    for p in lagging:
+        p._suspend_barrier = barrier
+    handle = None
+    if timeout is not None:
+        handle = loop.call_later(timeout, _release, barrier)
+    try:
+        await barrier.fut
+    finally:
+        if handle is not None:
+            handle.cancel()
+    late = [p for p in lagging if p.alive and not p.boundary]
+    for p in late:
+        if p._suspend_barrier is barrier:
+            p._suspend_barrier = None
+    return late
+
+
+def _release(barrier: SuspendBarrier) -> None:
+    if not barrier.fut.done():
+        barrier.fut.set_result(None)
+
+
+def is_suspended(proc: Process) -> bool:
+    """Flag set and parked at a boundary: safe to change code and state."""
+    return proc.suspended and proc.boundary
+
+
+@final
+class PreparedChange:
+    """The outcome of ``code_change`` for one suspended process, not yet installed."""
+
+    __slots__ = ("ok", "proc", "result")
+
+    def __init__(self, proc: Process, ok: bool, result: Any) -> None:
+        self.proc = proc
+        self.ok = ok
+        #: the new state if ``ok``, else the reason
+        self.result = result
+
+    def commit(self) -> None:
+        """Install the new state (only a successful change can be committed)."""
+        if not self.ok:
+            raise CodeChangeError(self.proc.pid, self.result)
+        self.proc.state = self.result
+
+    def discard(self) -> None:
+        """Drop the computed state; the process keeps its old one."""
+        self.result = None
+
+
+def prepare_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> PreparedChange:
+    """Call the current ``code_change`` of a suspended gen_server; commits nothing.
+
+    ``code_change`` must be synchronous here (an async one gives a failed change).
+    """
+    if not is_suspended(proc):
+        return PreparedChange(proc, False, "not_suspended")
+    if proc.mod is None:
+        return PreparedChange(proc, False, "not_a_gen_server")
+    ok, result = compute_code_change(proc, old_vsn, extra)
+    return PreparedChange(proc, ok, result)
+
+
+def resume_process(proc: Process) -> None:
+    """Clear the flag and wake the process so it handles its queued messages."""
+    proc.suspended = False
+    proc._suspend_barrier = None
+    proc.wake()

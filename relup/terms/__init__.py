@@ -1,0 +1,43 @@
+"""Erlang term text: read and write what OTP's consultable files hold.
+
+``parse_first_term`` / ``read_first_term`` read the way systools reads .rel, .app and
+.appup files (the first term only); ``parse_terms`` / ``read_terms`` read every term,
+like ``file:consult``. ``format_file`` writes a file that ``file:consult`` reads back.
+Compare terms with :func:`equal`, not ``==``: in Erlang ``"hi"`` *is* ``[104, 105]``.
+
+Pure: only the standard library (and :mod:`relup.errors`).
+"""
+
+from relup.errors import TermSyntaxError
+
+from ._model import Atom, ErlMap, ExternalFun, ImproperList, Term, as_string, canonical, equal
+from ._reader import (
+    parse_first_term,
+    parse_term,
+    parse_terms,
+    read_first_term,
+    read_terms,
+    scan_to_first_dot,
+)
+from ._writer import format_file, format_pretty, format_term
+
+__all__ = [
+    "Atom",
+    "ErlMap",
+    "ExternalFun",
+    "ImproperList",
+    "Term",
+    "TermSyntaxError",
+    "as_string",
+    "canonical",
+    "equal",
+    "format_file",
+    "format_pretty",
+    "format_term",
+    "parse_first_term",
+    "parse_term",
+    "parse_terms",
+    "read_first_term",
+    "read_terms",
+    "scan_to_first_dot",
+]

@@ -1,0 +1,7 @@
+%% other.app 1.0
+{application,other,
+ [{description,"other 1.0"},
+  {vsn,"1.0"},
+  {modules,[o1,o2]},
+  {registered,[]},
+  {applications,[kernel,stdlib]}]}.

@@ -1,0 +1,7 @@
+%% myapp.app 1.1
+{application,myapp,
+ [{description,"myapp 1.1"},
+  {vsn,"1.1"},
+  {modules,[ma,mb,mc,md,me,sup1,mold]},
+  {registered,[]},
+  {applications,[kernel,stdlib]}]}.

@@ -1,0 +1,1 @@
+{application,bad,[{vsn,"1.0"},{modules,[b1}]}.
