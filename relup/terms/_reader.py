@@ -19,9 +19,13 @@ Rules:
   comment (epp's rule).
 * Every failure is a :class:`~relup.errors.TermSyntaxError` with a 1-based line and
   column, at the place the error is detected (see the lexer's rules): the start of
-  an unexpected token, the end of input for an unterminated string or a missing
-  final dot, the end of a reserved word used as an atom. Nesting deeper than
-  :data:`MAX_DEPTH` is refused, so no input can exhaust the Python stack.
+  an unexpected token; the end of input for an unterminated string or a missing
+  final dot; the end of a reserved word (``end`` could have become ``ending``); the
+  character after a ``.`` that follows a digit (``1.`` could have become ``1.5``);
+  the fraction of a float where an integer was due; the token after a binary
+  segment whose value does not fit its type. So a one-character edit to valid text
+  is never reported before the edit. Nesting deeper than :data:`MAX_DEPTH` is
+  refused, so no input can exhaust the Python stack.
 """
 
 from __future__ import annotations

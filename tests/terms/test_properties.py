@@ -35,6 +35,8 @@ HANDWRITTEN = [
     '"a\\nb\\tc\\"\\\\\\x41\\x{42}\\101\\^A\\s" "more".\n"ünïcödé". "a%b".\n',
     '<<"bin">>. <<1, 2, 3>>. <<>>. <<"a":8, "é"/utf8, 1:4, 2:4, 1:16/little>>.\n',
     '#{a => 1, "k" => [x], {t} => #{}}. fun m:f/2. ({paren}). {}. [].\n',
+    "<<1:1/unit:8, 1.5/float, $a/utf32-little, -1:16/signed>>. fun 'M':'end'/0.\n",
+    "{'end', 'maybe', ending, [1 | 2], [a, b | \"cd\"], 36#zz, 1.0e-5}.\n",
 ]
 
 

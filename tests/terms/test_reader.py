@@ -351,6 +351,13 @@ class TestTermsAndDots:
         assert (Atom("a"),) == parse_first_term('{a}. {{{ "unterminated ]]] X Y Z')
         assert (Atom("a"),) == parse_first_term("{a}.\n\x00\ud800'")
 
+    def test_parse_first_term_does_not_scan_the_rest(self) -> None:
+        """A huge tail after the first term costs nothing."""
+        text = "{a}.\n" + "x" * 5_000_000
+        started = time.perf_counter()
+        parse_first_term(text)
+        assert time.perf_counter() - started < 0.01
+
     def test_missing_final_dot_is_reported_at_end_of_input(self) -> None:
         """A term without its dot is reported where the input ends."""
         assert (2, 4) == error_at("{a,\n b}")
