@@ -13,7 +13,7 @@ from rich.console import Console
 
 from relup.cli.diagnostics import reporting
 from relup.cli.render import plan_summary
-from relup.plan import Base, OtpTree, Plan, make_relup
+from relup.plan import Base, OtpTree, Plan, PlannedEntry, make_relup
 from relup.plan.summary import summarize
 from relup.terms import format_term
 
@@ -40,7 +40,7 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def plan_json(plan: Plan) -> dict[str, object]:
-    def entry(e) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    def entry(e: PlannedEntry) -> dict[str, object]:
         return {
             "vsn": e.release.vsn,
             "description": format_term(e.description),

@@ -26,7 +26,7 @@ from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
 from relup.plan.release import Release, ReleaseSource
 from relup.plan.script import prepare
-from relup.plan.translate import AppModules, Mode, translate
+from relup.plan.translate import Mode, translate
 from relup.spec.relup_file import RelupEntry, RelupFile
 from relup.spec.versions import VersionPatternError
 from relup.terms import Atom, Term
@@ -67,10 +67,6 @@ class Plan:
             )
 
         return RelupFile(self.top.vsn, tuple(map(entry, self.up)), tuple(map(entry, self.down)))
-
-
-def _modules(release: Release) -> list[AppModules]:
-    return [AppModules(a.name, a.vsn, a.type, a.modules) for a in release.apps]
 
 
 def _sasl_vsn(release: Release) -> str | None:
@@ -141,7 +137,7 @@ def _entry(
     if restart_emulator:
         all_scripts.append([Atom("restart_emulator")])
     before, after = prepare(all_scripts)
-    result = translate(mode, before, after, _modules(target), _modules(origin), tie_rank)
+    result = translate(mode, before, after, target.apps, origin.apps, tie_rank)
     if mode == "up" and source.otp_rules and result and result[0] == ins.RESTART_NEW_EMULATOR:
         sasl = _sasl_vsn(base)
         if sasl is not None and sasl < "2.2":

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from relup.plan import instructions as ins
 from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
-from relup.terms import Atom, ImproperList, Term, as_string, format_term
+from relup.terms import Atom, Term, as_string, format_term, is_list
 
 DEPENDENT = frozenset({"update", "load_module", "add_module", "delete_module"})
 _BRUTAL = Atom("brutal_purge")
@@ -39,11 +39,6 @@ def _tag(term: Term) -> str | None:
     if isinstance(term, tuple) and term and isinstance(term[0], Atom):
         return term[0].name
     return None
-
-
-def _is_list(term: Term) -> bool:
-    """Erlang's is_list: true for strings and for improper lists too (a cons cell)."""
-    return isinstance(term, (list, str, ImproperList))
 
 
 def _elements(term: Term) -> list[Term]:
@@ -65,7 +60,7 @@ def expand_one(term: Term) -> Term:
     if tag == "load_module":
         if n == 2:
             return (term[0], term[1], _BRUTAL, _BRUTAL, [])
-        if n == 3 and _is_list(term[2]):
+        if n == 3 and is_list(term[2]):
             return (term[0], term[1], _BRUTAL, _BRUTAL, term[2])
     elif tag == "update":
         if n == 2:
@@ -79,9 +74,9 @@ def expand_one(term: Term) -> Term:
                 )  # fmt: skip
             if isinstance(change, tuple) or change == Atom("soft"):
                 return (term[0], term[1], change, _BRUTAL, _BRUTAL, [])
-            if _is_list(change):
+            if is_list(change):
                 return (term[0], term[1], Atom("soft"), _BRUTAL, _BRUTAL, change)
-        if n == 4 and _is_list(term[3]):
+        if n == 4 and is_list(term[3]):
             change = term[2]
             if isinstance(change, tuple) or change == Atom("soft"):
                 return (term[0], term[1], change, _BRUTAL, _BRUTAL, term[3])
@@ -92,11 +87,11 @@ def expand_one(term: Term) -> Term:
 
 def expand(script: Term) -> list[Term]:
     """Stage E over a whole appup script."""
-    if not _is_list(script):
+    if not is_list(script):
         raise PlanError(r.BadList(script))
     out: list[Term] = []
     for element in _elements(script):
-        if _is_list(element):
+        if is_list(element):
             out.extend(_elements(element))
         else:
             out.append(expand_one(element))
@@ -141,7 +136,7 @@ def _mod(x: Term) -> str:
 
 
 def _mods(x: Term) -> tuple[str, ...]:
-    if not _is_list(x):
+    if not is_list(x):
         raise PlanError(r.BadList(x))
     return tuple(_mod(m) for m in _elements(x))
 
@@ -196,7 +191,7 @@ def _mfa(m: Term, f: Term, a: Term) -> tuple[str, str, Term]:
     module = _mod(m)
     if not isinstance(f, Atom):
         raise PlanError(r.BadFunc(f))
-    if not _is_list(a):
+    if not is_list(a):
         raise PlanError(r.BadArgsList(a))
     return module, f.name, a
 
@@ -261,7 +256,7 @@ def _sync_nodes(t: tuple[Term, ...]) -> ins.Instruction:
     target = t[2]
     if isinstance(target, tuple) and len(target) == 3:
         return ins.SyncNodes(t[1], mfa=_mfa(target[0], target[1], target[2]))
-    if not _is_list(target):
+    if not is_list(target):
         raise PlanError(r.BadList(target))
     nodes = []
     for node in _elements(target):
@@ -278,7 +273,7 @@ def _load_object_code(t: tuple[Term, ...]) -> ins.Instruction:
     lib, vsn, mods = arg
     if not isinstance(lib, Atom):
         raise PlanError(r.BadLib(lib))
-    if not _is_list(vsn):
+    if not is_list(vsn):
         raise PlanError(r.BadLibVsn(vsn))
     vsn_text = as_string(vsn)
     if vsn_text is None:  # a list, but not of characters: kept as its text
@@ -295,7 +290,7 @@ def _load_or_remove(t: tuple[Term, ...]) -> ins.Instruction:
 
 
 def _code_change3(t: tuple[Term, ...]) -> ins.Instruction:
-    if not _is_list(t[2]):
+    if not is_list(t[2]):
         raise PlanError(r.BadList(t[2]))
     if t[1] not in (Atom("up"), Atom("down")):
         raise PlanError(r.BadMode(t[1]))
@@ -303,13 +298,13 @@ def _code_change3(t: tuple[Term, ...]) -> ins.Instruction:
 
 
 def _code_change2(t: tuple[Term, ...]) -> ins.Instruction:
-    if not _is_list(t[1]):
+    if not is_list(t[1]):
         raise PlanError(r.BadList(t[1]))
     return ins.CodeChange(None, _code_change_entries(t[1]))
 
 
 def _suspend(t: tuple[Term, ...]) -> ins.Instruction:
-    if not _is_list(t[1]):
+    if not is_list(t[1]):
         raise PlanError(r.BadList(t[1]))
     return ins.Suspend(tuple(_suspend_entry(x) for x in _elements(t[1])))
 

@@ -38,26 +38,16 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 from relup.plan import instructions as ins
 from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
+from relup.plan.release import Application
 from relup.terms import Atom
 
 Mode = Literal["up", "dn"]
 Dependent = ins.Update | ins.LoadModule | ins.DeleteModule
-
-
-@dataclass(frozen=True, slots=True)
-class AppModules:
-    """What translation needs of an application (OTP's ``#application{}``)."""
-
-    name: str
-    vsn: str
-    type: str
-    modules: tuple[str, ...]
 
 
 def _start(app: str, start_type: str) -> list[ins.Instruction]:
@@ -68,7 +58,7 @@ def _start(app: str, start_type: str) -> list[ins.Instruction]:
     return [ins.Apply("application", "start", [Atom(app), Atom(start_type)])]
 
 
-def _removal(app: AppModules) -> list[ins.Instruction]:
+def _removal(app: Application) -> list[ins.Instruction]:
     return [
         ins.Apply("application", "stop", [Atom(app.name)]),
         *(ins.Remove(m) for m in app.modules),
@@ -78,8 +68,8 @@ def _removal(app: AppModules) -> list[ins.Instruction]:
 
 def application_instructions(
     after: Sequence[ins.Instruction],
-    appls: Sequence[AppModules],
-    pre_appls: Sequence[AppModules],
+    appls: Sequence[Application],
+    pre_appls: Sequence[Application],
 ) -> list[ins.Instruction]:
     """Step 7 and 8: application instructions replaced in place, add_module as load_module."""
     target = {a.name: a for a in reversed(appls)}
@@ -241,7 +231,7 @@ def _strong_components(members: list[int], edges: list[list[int]]) -> list[list[
 
 
 def _lower(
-    mode: Mode, group: list[Dependent], lib_of: Mapping[str, AppModules]
+    mode: Mode, group: list[Dependent], lib_of: Mapping[str, Application]
 ) -> tuple[list[ins.Instruction], list[ins.Instruction]]:
     """One group (in dependency order) as load_object_code (before) and its script (after)."""
     updates = [i for i in group if isinstance(i, ins.Update)]
@@ -292,7 +282,7 @@ def _lower(
 def dependent_instructions(
     mode: Mode,
     after: Sequence[ins.Instruction],
-    appls: Sequence[AppModules],
+    appls: Sequence[Application],
     tie_rank: Mapping[str, int] | None = None,
 ) -> tuple[list[ins.Instruction], list[ins.Instruction]]:
     """Step 9: every dependency group lowered at the position of its first member."""
@@ -308,7 +298,7 @@ def dependent_instructions(
     for v, c in enumerate(component):
         members.setdefault(c, []).append(v)
     vertex_at = {pos: v for v, pos in enumerate(positions)}
-    lib_of: dict[str, AppModules] = {}
+    lib_of: dict[str, Application] = {}
     for app in appls:  # the first application listing a module provides it
         for m in app.modules:
             lib_of.setdefault(m, app)
@@ -372,8 +362,8 @@ def translate(
     mode: Mode,
     before: list[ins.Instruction],
     after: list[ins.Instruction],
-    appls: Sequence[AppModules],
-    pre_appls: Sequence[AppModules],
+    appls: Sequence[Application],
+    pre_appls: Sequence[Application],
     tie_rank: Mapping[str, int] | None = None,
 ) -> list[ins.Instruction]:
     """Steps 7-12 on a checked script; `appls` is the target, `pre_appls` the source."""

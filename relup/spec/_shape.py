@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from relup.errors import SpecError
 from relup.terms import Atom, Term, as_string, format_term
 
@@ -31,17 +29,3 @@ def atom_list(term: Term, what: str, path: str | None) -> tuple[str, ...]:
     if not isinstance(term, list) or not all(isinstance(x, Atom) for x in term):
         raise SpecError(f"{what} must be a list of atoms, got {show(term)}", path=path, where=what)
     return tuple(x.name for x in term if isinstance(x, Atom))
-
-
-def is_list(term: Term) -> bool:
-    """Erlang's is_list: a string literal is a list too."""
-    return isinstance(term, (list, str))
-
-
-def as_list(term: Term) -> Sequence[Term]:
-    """The elements of an Erlang list; a string gives its character codes."""
-    if isinstance(term, str):
-        return [ord(c) for c in term]
-    if isinstance(term, list):
-        return term
-    raise TypeError("not a list")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relup.errors import SpecError
-from relup.spec._shape import atom, atom_list, is_list, show, string
-from relup.terms import Atom, Term
+from relup.spec._shape import atom, atom_list, show, string
+from relup.terms import Atom, Term, is_list
 
 START_TYPES = ("permanent", "transient", "temporary", "load", "none")
 

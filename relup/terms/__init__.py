@@ -10,7 +10,17 @@ Pure: only the standard library (and :mod:`relup.errors`).
 
 from relup.errors import TermSyntaxError
 
-from ._model import Atom, ErlMap, ExternalFun, ImproperList, Term, as_string, canonical, equal
+from ._model import (
+    Atom,
+    ErlMap,
+    ExternalFun,
+    ImproperList,
+    Term,
+    as_string,
+    canonical,
+    equal,
+    is_list,
+)
 from ._reader import (
     parse_first_term,
     parse_term,
@@ -34,6 +44,7 @@ __all__ = [
     "format_file",
     "format_pretty",
     "format_term",
+    "is_list",
     "parse_first_term",
     "parse_term",
     "parse_terms",

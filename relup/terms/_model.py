@@ -29,6 +29,7 @@ __all__ = [
     "as_string",
     "canonical",
     "equal",
+    "is_list",
 ]
 
 
@@ -222,6 +223,11 @@ def equal(a: Term, b: Term) -> bool:
     if a is b:
         return True
     return canonical(a) == canonical(b)
+
+
+def is_list(term: Term) -> bool:
+    """Erlang's ``is_list``: true for a list, a string and an improper list (a cons cell)."""
+    return isinstance(term, (list, str, ImproperList))
 
 
 def as_string(term: Term) -> str | None:
