@@ -61,6 +61,7 @@ class OtpTree:
         self.dirs = expand_path(path)
         self._apps: dict[tuple[str, str], tuple[AppFile, str]] = {}
         self._listings: dict[str, frozenset[str]] = {}
+        self._appups: dict[str, Appup] = {}
 
     def _has(self, directory: str, name: str) -> bool:
         """Whether `directory` holds `name`, listing each directory once."""
@@ -292,7 +293,11 @@ class OtpTree:
     # --- appups ------------------------------------------------------------------------
 
     def read_appup(self, app: Application) -> Appup:
+        """The appup beside `app`'s .app file, read once however many bases ask for it."""
         path = os.path.join(app.directory, app.name + ".appup")
+        cached = self._appups.get(path)
+        if cached is not None:
+            return cached
         try:
             term = read_first_term(path)
         except FileNotFoundError:
@@ -309,9 +314,11 @@ class OtpTree:
                 r.FileProblem(path, problem, str(exc), line=exc.line, col=exc.col)
             ) from None
         try:
-            return Appup.from_term(term, path)
+            appup = Appup.from_term(term, path)
         except SpecError as exc:
             raise PlanError(r.FileProblem(path, "shape", exc.message)) from None
+        self._appups[path] = appup
+        return appup
 
 
 def _scan_fails(path: str) -> bool:

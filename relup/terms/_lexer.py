@@ -79,21 +79,26 @@ RESERVED_WORDS: Final = frozenset(
 _WS = "\x00-\x20\x80-\xa0"
 _NAME = "A-Za-z0-9_@À-ÖØ-öø-ÿ"
 
-_SKIP = re.compile(rf"(?:[{_WS}]+|%[^\n]*)*")
-
+# One match per token: blanks and comments are skipped by the same pattern, and the
+# token is the named group that matched (its start is the token's start). Common
+# tokens come first; a float is tried before an integer.
 _TOKEN = re.compile(
     rf"""
-    (?P<float>[0-9]+(?:_[0-9]+)*\.[0-9]+(?:_[0-9]+)*(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?)
+    (?:[{_WS}]+|%[^\n]*)*
+    (?:
+    (?P<punct><<|>>|=>|[{{}}\[\]()|,:/\#+\-])
+  | (?P<word>[a-zß-öø-ÿ][{_NAME}]*)
+  | (?P<string>"[^"\\]*(?:\\.[^"\\]*)*")
+  | (?P<float>[0-9]+(?:_[0-9]+)*\.[0-9]+(?:_[0-9]+)*(?:[eE][+-]?[0-9]+(?:_[0-9]+)*)?)
   | (?P<based>[0-9]+(?:_[0-9]+)*\#)
   | (?P<int>[0-9]+(?:_[0-9]+)*)
-  | (?P<word>[a-zß-öø-ÿ][{_NAME}]*)
   | (?P<var>[A-Z_À-ÖØ-Þ][{_NAME}]*)
-  | (?P<string>"[^"\\]*(?:\\.[^"\\]*)*")
   | (?P<qatom>'[^'\\]*(?:\\.[^'\\]*)*')
   | (?P<char>\$)
-  | (?P<punct><<|>>|=>|[{{}}\[\]()|,:/\#+\-])
   | (?P<dot>\.(?=[{_WS}%]|\Z))
+  | (?P<eof>\Z)
   | (?P<other>.)
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -174,21 +179,18 @@ class Lexer:
         return TermSyntaxError(message, path=self.path, line=line, col=col, stage=stage)
 
     def next(self) -> Token:
-        text = self.text
-        skip = _SKIP.match(text, self.pos)
-        start = skip.end() if skip else self.pos
-        if start >= len(text):
-            self.pos = start
-            return (EOF, None, start, start)
-        m = _TOKEN.match(text, start)
-        assert m is not None  # the last alternative matches any character
+        m = _TOKEN.match(self.text, self.pos)
+        assert m is not None  # the last alternatives match the end or any character
         kind = m.lastgroup
-        end = m.end()
+        assert kind is not None
+        start, end = m.start(kind), m.end()
         self.pos = end
+        if kind == "eof":
+            return (EOF, None, start, start)
         if kind == "punct":
-            return (PUNCT, m.group(), start, end)
+            return (PUNCT, m.group(kind), start, end)
         if kind == "word":
-            word = m.group()
+            word = m.group(kind)
             if word in RESERVED_WORDS:
                 return (RESERVED, word, start, end)
             if len(word) > MAX_ATOM_LENGTH:
@@ -196,7 +198,7 @@ class Lexer:
             return (ATOM, Atom(word), start, end)
         if kind == "int":
             self._check_number_end(end)
-            return (INT, _digits_to_int(m.group().replace("_", ""), 10), start, end)
+            return (INT, _digits_to_int(m.group(kind).replace("_", ""), 10), start, end)
         if kind == "string":
             return (STRING, self._quoted(start + 1, end - 1), start, end)
         if kind == "qatom":
@@ -207,14 +209,14 @@ class Lexer:
         if kind == "dot":
             return (DOT, None, start, end)
         if kind == "float":
-            return self._float(m.group(), start, end)
+            return self._float(m.group(kind), start, end)
         if kind == "based":
-            return self._based(m.group(), start, end)
+            return self._based(m.group(kind), start, end)
         if kind == "char":
             return self._char(start)
         if kind == "var":
             raise self.error(
-                f"variables are not allowed in a term, got {_clip(m.group())!r}"
+                f"variables are not allowed in a term, got {_clip(m.group(kind))!r}"
                 " (quote it to make an atom)",
                 start,
                 stage="parse",  # Erlang scans a variable fine; only a term cannot hold it
