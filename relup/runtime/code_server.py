@@ -151,6 +151,55 @@ class CodeServer:
         self._old[name] = cur
         refresh(self.handle(name), name, None)
 
+    # ------------------------------------------------------------ transactions
+    def snapshot(self, name: str) -> tuple[ModuleVersion | None, ModuleVersion | None]:
+        """``(current, old)`` of ``name``, for :meth:`restore` after a failed install."""
+        return self._current.get(name), self._old.get(name)
+
+    def restore(self, name: str, snap: tuple[ModuleVersion | None, ModuleVersion | None]) -> None:
+        """Put back the versions :meth:`snapshot` saw (a rolled-back install)."""
+        cur, old = snap
+        for table, version in ((self._current, cur), (self._old, old)):
+            if version is None:
+                table.pop(name, None)
+            else:
+                table[name] = version
+        refresh(self.handle(name), name, cur)
+
+    def swap_in(self, version: ModuleVersion) -> ModuleVersion | None:
+        """Make ``version`` current *without* purging; return the old version it displaced.
+
+        The release handler defers purges until every ``code_change`` succeeded: the
+        displaced version leaves the code server at once (so two versions remain), but
+        the processes still running it are killed only when the install commits
+        (:meth:`kill_runners`) and are untouched if it rolls back (:meth:`restore`).
+        """
+        name = version.name
+        displaced = self._old.pop(name, None)
+        cur = self._current.get(name)
+        if cur is not None:
+            self._old[name] = cur
+        self._current[name] = version
+        refresh(self.handle(name), name, version)
+        return displaced
+
+    def swap_out(self, name: str) -> ModuleVersion | None:
+        """:meth:`delete` that defers the purge of old code the same way as :meth:`swap_in`."""
+        cur = self._current.pop(name, None)
+        if cur is None:
+            raise NotLoaded(name)
+        displaced = self._old.pop(name, None)
+        self._old[name] = cur
+        refresh(self.handle(name), name, None)
+        return displaced
+
+    def kill_runners(self, version: ModuleVersion) -> list[Pid]:
+        """Kill the processes that run or hold ``version`` (a deferred purge)."""
+        victims = [p for p in list(self.node.procs.values()) if runs_version(p, version)]
+        for p in victims:
+            self.node.terminate(p, "killed")
+        return [p.pid for p in victims]
+
     # ---------------------------------------------------------------- purging
     def old_processes(self, name: str) -> list[Pid]:
         """Pids of the processes that run or hold the old version of ``name``."""
@@ -160,12 +209,9 @@ class CodeServer:
         return [p.pid for p in list(self.node.procs.values()) if runs_version(p, old)]
 
     def _purge(self, name: str) -> list[Pid]:
-        old = self._old[name]
-        victims = [p for p in list(self.node.procs.values()) if runs_version(p, old)]
-        for p in victims:
-            self.node.terminate(p, "killed")
+        killed = self.kill_runners(self._old[name])
         del self._old[name]
-        return [p.pid for p in victims]
+        return killed
 
     def purge(self, name: str) -> bool:
         """Kill the processes in old code and drop it; True if a process was killed."""

@@ -1,0 +1,484 @@
+"""Evaluating a relup script on the live node, as one transaction.
+
+The release handler runs on the node's own event loop, so it acts on process
+objects directly instead of sending each process synchronous system messages as
+OTP does (``../shared/design/runtime-notes.md`` §6–7): suspending N processes is N
+flag writes and at most one wait, ``code_change`` is N plain calls.
+
+Instruction semantics follow spec §2.2 and §5, with one deliberate difference
+(``docs/differences-from-otp.md``): **a failure anywhere rolls back in place**
+instead of restarting the node. To make that possible:
+
+* ``load_object_code`` creates the new module versions without making them current
+  (their top-level code runs here, before the point of no return);
+* ``load``/``remove`` swap versions in the code server but *defer* every purge: the
+  version they displace stays out of the code server, and the processes still
+  running it are killed only at commit;
+* ``code_change`` installs each new state at once but keeps the old one, and every
+  suspended process stays suspended until the whole script succeeded: ``resume``
+  instructions take effect at commit, so no process handles a message with a state
+  that a rollback could take back;
+* explicit ``purge`` instructions run at commit.
+
+On failure: old code is current again, every state migrated is put back,
+children stopped by ``stop`` are restarted and those started by ``start`` stopped,
+processes spawned during the install that run the new code are killed (their
+supervisors restart them on the old code), and every suspended process is resumed
+with its queued messages in order. ``apply`` instructions are not undone.
+
+The only waits are for processes that are in the middle of an async callback when
+suspended (bounded by the suspend timeout) and for ``apply``/``stop``/``start``;
+without those the whole script runs without yielding to the loop, so no other
+process observes a half-installed release.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from relup.errors import RelupError
+from relup.plan import instructions as ins
+from relup.plan.reasons import PlanError
+from relup.plan.script import typed
+from relup.runtime import supervisor, sys_ops
+from relup.runtime._errors import NodeError
+from relup.runtime._process import Ref
+from relup.runtime.application import supervised_processes
+from relup.runtime.handles import runs_version
+from relup.runtime.node import maybe_await
+from relup.terms import Term, format_term
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from relup.runtime._process import Pid, Process
+    from relup.runtime.handles import ModuleVersion
+    from relup.runtime.node import Node
+
+#: OTP's default suspend timeout (``sys:suspend/1``), in seconds.
+DEFAULT_SUSPEND_TIMEOUT = 5.0
+
+#: ``(app, app_vsn, module) -> path`` of the module's source in that application version.
+ModuleLocator = Callable[[str, str, str], "Path"]
+#: Calls ``{apply, {M, F, A}}``: ``(module, function, args) -> result`` (may be awaitable).
+Applier = Callable[[str, str, list[Any]], Any]
+#: Receives progress: a phase name and its figures.
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+class InstallError(RelupError):
+    """An install step failed; everything it did was rolled back.
+
+    ``step`` is the 1-based index of the instruction in the script, ``instruction``
+    its text; ``pid`` and ``module`` name the process and module at fault when
+    there is one, ``reason`` the underlying cause.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        step: int | None = None,
+        instruction: str | None = None,
+        pid: Pid | None = None,
+        module: str | None = None,
+        reason: Any = None,
+    ) -> None:
+        where = f"step {step} ({instruction}): " if step is not None else ""
+        super().__init__(where + message)
+        self.message = message
+        self.step = step
+        self.instruction = instruction
+        self.pid = pid
+        self.module = module
+        self.reason = reason
+
+
+@dataclass
+class Outcome:
+    """What an install did, for the operator's summary."""
+
+    suspended: int = 0
+    upgraded: int = 0
+    longest_suspension: float = 0.0
+    duration: float = 0.0
+    killed: list[Pid] = field(default_factory=list)
+    #: modules whose old code is still used by some process, with their post-purge method
+    unpurged: dict[str, str] = field(default_factory=dict)
+    #: "restart_emulator" or "restart_new_emulator" when the script asks for a restart
+    restart: str | None = None
+
+
+def parse_script(script: Iterable[Term]) -> list[ins.Instruction]:
+    """Type every instruction of a relup entry; an illegal one is an InstallError."""
+    out: list[ins.Instruction] = []
+    for i, term in enumerate(script, 1):
+        try:
+            out.append(typed(term))
+        except PlanError as e:
+            raise InstallError(
+                f"illegal instruction: {e.reason.describe()}", step=i, instruction=format_term(term)
+            ) from None
+    return out
+
+
+def _seconds(timeout: ins.Timeout, default: float) -> float | None:
+    if timeout == "infinity":
+        return None
+    if timeout == "default":
+        return default
+    return timeout / 1000
+
+
+class _Failure(Exception):
+    """Internal: a step failed; carries what the InstallError will say."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Evaluator:
+    """Runs one relup script against ``node``; one instance per install attempt."""
+
+    def __init__(
+        self,
+        node: Node,
+        locate: ModuleLocator,
+        *,
+        apply: Applier,
+        to_python: Callable[[Term], Any],
+        suspend_timeout: float | None = None,
+        listener: Listener | None = None,
+    ) -> None:
+        self.node = node
+        self.code = node.code
+        self.locate = locate
+        self.apply_fn = apply
+        self.to_python = to_python
+        #: the install option ``suspend_timeout``: overrides every per-module timeout
+        self.suspend_timeout = suspend_timeout
+        self.listener = listener
+        self._prepared: dict[str, ModuleVersion] = {}
+        self._snaps: dict[str, tuple[ModuleVersion | None, ModuleVersion | None]] = {}
+        self._displaced: list[ModuleVersion] = []
+        self._purges: list[str] = []
+        self._post: dict[str, str] = {}
+        self._suspended: dict[Process, float] = {}
+        self._modules_of: dict[Process, tuple[str, ...]] = {}
+        self._states: dict[Process, Any] = {}
+        self._stopped: list[tuple[Pid, Any]] = []
+        self._started: list[tuple[Pid, Any]] = []
+        self._watermark = 0
+        self._outcome = Outcome()
+
+    # ------------------------------------------------------------------ public
+    def check_purges(self, script: Sequence[ins.Instruction]) -> None:
+        """PrePurge ``soft_purge`` (spec §5.4): refuse while old code to be purged is in use."""
+        for instr in script:
+            if isinstance(instr, ins.Load | ins.Remove) and instr.pre_purge == "soft_purge":
+                pids = self.code.old_processes(instr.module)
+                if pids:
+                    raise InstallError(
+                        f"old code of {instr.module} is still run by {_pids(pids)}; "
+                        "its soft_purge would have to kill them",
+                        module=instr.module,
+                        reason=("old_processes", instr.module),
+                    )
+
+    async def check(self, script: Sequence[ins.Instruction]) -> None:
+        """check_install: the purge check, then the part before the point of no return.
+
+        New module versions are created (their top-level code runs) and dropped;
+        ``apply`` instructions before the point of no return are executed, as OTP does.
+        """
+        self.check_purges(script)
+        for i, instr in enumerate(script, 1):
+            if instr is ins.POINT_OF_NO_RETURN:
+                break
+            try:
+                await self._pre(instr)
+            except _Failure as f:
+                raise self._error(f, i, instr) from f.__cause__
+        self._prepared.clear()
+
+    async def run(self, script: Sequence[ins.Instruction]) -> Outcome:
+        """Evaluate the script; commit on success, roll back and raise InstallError on failure."""
+        started = time.perf_counter()
+        self.check_purges(script)
+        self._watermark = _next_pid_id()
+        past_ponr = False
+        for i, instr in enumerate(script, 1):
+            try:
+                if instr is ins.POINT_OF_NO_RETURN:
+                    past_ponr = True
+                    self._emit("point_of_no_return")
+                elif not past_ponr:
+                    await self._pre(instr)
+                else:
+                    await self._post_ponr(instr, i)
+            except _Failure as f:
+                await self._rollback()
+                raise self._error(f, i, instr) from f.__cause__
+            except BaseException:
+                await self._rollback()
+                raise
+        self._commit()
+        self._outcome.duration = time.perf_counter() - started
+        return self._outcome
+
+    # ------------------------------------------------------------------ steps
+    async def _pre(self, instr: ins.Instruction) -> None:
+        if isinstance(instr, ins.LoadObjectCode):
+            for mod in instr.modules:
+                path = self.locate(instr.lib, instr.lib_vsn, mod)
+                try:
+                    self._prepared[mod] = self.code.prepare(mod, path)
+                except NodeError as e:
+                    raise _Failure(f"module {mod} does not load: {e}", module=mod) from e
+            self._emit("load_object_code", modules=list(instr.modules))
+        elif isinstance(instr, ins.Apply):
+            await self._apply(instr)
+        elif instr in (ins.RESTART_NEW_EMULATOR,):
+            self._outcome.restart = "restart_new_emulator"
+        else:
+            raise _Failure("not allowed before point_of_no_return")
+
+    async def _post_ponr(self, instr: ins.Instruction, step: int) -> None:
+        if isinstance(instr, ins.Suspend):
+            await self._suspend(instr)
+        elif isinstance(instr, ins.Load):
+            self._load(instr)
+        elif isinstance(instr, ins.CodeChange):
+            self._code_change(instr)
+        elif isinstance(instr, ins.Resume):
+            pass  # every suspended process is resumed at commit (module docstring)
+        elif isinstance(instr, ins.Remove):
+            self._snaps.setdefault(instr.module, self.code.snapshot(instr.module))
+            try:
+                displaced = self.code.swap_out(instr.module)
+            except NodeError as e:
+                raise _Failure(str(e), module=instr.module) from e
+            if displaced is not None:
+                self._displaced.append(displaced)
+            self._post[instr.module] = instr.post_purge
+        elif isinstance(instr, ins.Purge):
+            self._purges.extend(instr.modules)
+        elif isinstance(instr, ins.Stop):
+            await self._stop(instr.modules)
+        elif isinstance(instr, ins.Start):
+            await self._start(instr.modules)
+        elif isinstance(instr, ins.Apply):
+            await self._apply(instr)
+        elif instr == ins.RESTART_EMULATOR:
+            self._outcome.restart = "restart_emulator"
+        elif isinstance(instr, ins.SyncNodes):
+            pass  # a single node has nobody to synchronise with
+        else:
+            raise _Failure("not allowed after point_of_no_return")
+
+    def _affected(self, modules: Iterable[str]) -> list[Process]:
+        """Supervised processes whose child spec names one of ``modules`` (spec §5.2)."""
+        wanted = set(modules)
+        found: list[Process] = []
+        try:
+            tree = list(supervised_processes(self.node))
+        except NodeError as e:
+            raise _Failure(f"cannot list the supervised processes: {e}") from e
+        for _sup, _id, pid, mods in tree:
+            proc = pid._proc
+            if proc is None or isinstance(mods, str):
+                continue
+            if wanted.intersection(mods):
+                found.append(proc)
+                self._modules_of[proc] = tuple(mods)
+        return found
+
+    async def _suspend(self, instr: ins.Suspend) -> None:
+        default = DEFAULT_SUSPEND_TIMEOUT
+        for entry in instr.modules:
+            mod, timeout = (entry, "default") if isinstance(entry, str) else entry
+            limit = (
+                self.suspend_timeout
+                if self.suspend_timeout is not None
+                else _seconds(timeout, default)
+            )
+            # Processes spawned while we wait are picked up by the next walk.
+            while True:
+                procs = [p for p in self._affected([mod]) if p not in self._suspended]
+                if not procs:
+                    break
+                now = time.perf_counter()
+                for p in procs:
+                    self._suspended[p] = now
+                late = await sys_ops.await_suspended(procs, limit)
+                if late:
+                    raise _Failure(
+                        f"{_pids(p.pid for p in late)} did not reach a message boundary "
+                        f"within {limit} s",
+                        pid=late[0].pid,
+                        module=mod,
+                        reason="suspend_timeout",
+                    )
+        self._outcome.suspended = len(self._suspended)
+        self._emit("suspend", processes=len(self._suspended))
+
+    def _load(self, instr: ins.Load) -> None:
+        mod = instr.module
+        version = self._prepared.get(mod)
+        if version is None:
+            raise _Failure(f"{mod} was not in a load_object_code before the point of no return")
+        self._snaps.setdefault(mod, self.code.snapshot(mod))
+        displaced = self.code.swap_in(version)
+        if displaced is not None:
+            self._displaced.append(displaced)
+        self._post[mod] = instr.post_purge
+        self._emit("load", module=mod)
+
+    def _code_change(self, instr: ins.CodeChange) -> None:
+        changed = 0
+        for mod, extra_term in instr.modules:
+            if instr.mode == "down":
+                target = self._prepared.get(mod) or self.code.current(mod)
+                old_vsn: Any = ("down", target.vsn)
+            else:
+                before = self._snaps.get(mod, (None, None))[0]
+                old_vsn = (before or self.code.current(mod)).vsn
+            extra = self.to_python(extra_term)
+            for proc in list(self._suspended):
+                if not proc.alive or mod not in self._modules_of.get(proc, ()):
+                    continue
+                self._states.setdefault(proc, proc.state)
+                change = sys_ops.prepare_code_change(proc, old_vsn, extra)
+                if not change.ok:
+                    raise _Failure(
+                        f"code_change of {proc.pid!r} for {mod} failed: {_reason(change.result)}",
+                        pid=proc.pid,
+                        module=mod,
+                        reason=change.result,
+                    )
+                change.commit()
+                changed += 1
+        self._outcome.upgraded += changed
+        self._emit("code_change", processes=changed)
+
+    async def _stop(self, modules: tuple[str, ...]) -> None:
+        for _sup, cid, pid, mods in list(supervised_processes(self.node)):
+            if _sup is None or isinstance(mods, str) or not set(modules).intersection(mods):
+                continue
+            try:
+                await supervisor.terminate_child(_sup, cid)
+            except NodeError as e:
+                raise _Failure(f"cannot stop {pid!r}: {e}", pid=pid) from e
+            self._stopped.append((_sup, cid))
+
+    async def _start(self, modules: tuple[str, ...]) -> None:
+        for sup, cid in list(self._stopped):
+            try:
+                await supervisor.restart_child(sup, cid)
+            except NodeError as e:
+                raise _Failure(f"cannot start child {cid!r}: {e}") from e
+            self._started.append((sup, cid))
+        del modules  # OTP restarts the children its stop instruction stopped
+
+    async def _apply(self, instr: ins.Apply) -> None:
+        args = self.to_python(instr.args)
+        if not isinstance(args, list):
+            raise _Failure(f"apply arguments must be a list, got {format_term(instr.args)}")
+        try:
+            result = self.apply_fn(instr.module, instr.function, args)
+            aw = maybe_await(result)
+            if aw is not None:
+                await aw
+        except Exception as e:
+            raise _Failure(f"{instr.module}.{instr.function} raised {e!r}", reason=e) from e
+
+    # ------------------------------------------------------------------ outcome
+    def _commit(self) -> None:
+        out = self._outcome
+        for version in self._displaced:
+            out.killed += self.code.kill_runners(version)
+        for mod in self._purges:
+            old = self.code.old(mod)
+            if old is not None:
+                out.killed += self.code.kill_runners(old)
+                self.code.purge(mod)
+        for mod, method in self._post.items():
+            if self.code.old(mod) is None:
+                continue
+            if self.code.old_processes(mod):
+                out.unpurged[mod] = method
+            else:
+                self.code.soft_purge(mod)
+        if self._purges or self._displaced:
+            self._emit("purge", killed=len(out.killed))
+        self._resume_all()
+
+    def _resume_all(self) -> None:
+        now = time.perf_counter()
+        longest = 0.0
+        for proc, since in self._suspended.items():
+            longest = max(longest, now - since)
+            if proc.alive:
+                sys_ops.resume_process(proc)
+        self._outcome.longest_suspension = longest
+        self._emit("resume", processes=len(self._suspended))
+        self._suspended.clear()
+
+    async def _rollback(self) -> None:
+        new_versions = [self.code.current(m) for m in self._snaps if self.code.is_loaded(m)]
+        for mod, snap in reversed(list(self._snaps.items())):
+            self.code.restore(mod, snap)
+        for proc, state in self._states.items():
+            if proc.alive:
+                proc.state = state
+        changed = set(self._snaps)
+        for proc in list(self.node.procs.values()):
+            if proc.pid.id < self._watermark or proc in self._suspended:
+                continue
+            name = getattr(proc.mod, "__name__", None)
+            if name in changed or any(runs_version(proc, v) for v in new_versions):
+                self.node.terminate(proc, "killed")
+        self._emit("rollback", processes=len(self._suspended))
+        self._resume_all()
+        # Children that ``stop`` ended and ``start`` did not bring back: restart them.
+        # Those ``start`` restarted run new code and were killed above.
+        started = set(self._started)
+        for sup, cid in self._stopped:
+            if (sup, cid) not in started:
+                with contextlib.suppress(NodeError):
+                    await supervisor.restart_child(sup, cid)
+
+    def _error(self, f: _Failure, step: int, instr: ins.Instruction) -> InstallError:
+        return InstallError(
+            f.message,
+            step=step,
+            instruction=format_term(instr.to_term()),
+            pid=f.details.get("pid"),
+            module=f.details.get("module"),
+            reason=f.details.get("reason"),
+        )
+
+    def _emit(self, phase: str, **data: Any) -> None:
+        if self.listener is not None:
+            self.listener(phase, data)
+
+
+def _next_pid_id() -> int:
+    """Pids and refs share one counter: a process spawned after this has a larger id."""
+    return Ref().id
+
+
+def _pids(pids: Iterable[Pid]) -> str:
+    return ", ".join(repr(p) for p in pids)
+
+
+def _reason(reason: Any) -> str:
+    if isinstance(reason, BaseException):
+        return f"{type(reason).__name__}: {reason}"
+    return repr(reason)
