@@ -34,7 +34,9 @@ process observes a half-installed release.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import gc
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +50,7 @@ from relup.runtime import supervisor, sys_ops
 from relup.runtime._errors import NodeError
 from relup.runtime._process import Ref
 from relup.runtime.application import supervised_processes
+from relup.runtime.gen_server import compute_code_change
 from relup.runtime.handles import runs_version
 from relup.runtime.node import maybe_await
 from relup.terms import Term, format_term
@@ -58,6 +61,9 @@ if TYPE_CHECKING:
     from relup.runtime._process import Pid, Process
     from relup.runtime.handles import ModuleVersion
     from relup.runtime.node import Node
+
+#: Processes looked at between two yields to the loop while purging.
+_SCAN_SLICE = 500
 
 #: OTP's default suspend timeout (``sys:suspend/1``), in seconds.
 DEFAULT_SUSPEND_TIMEOUT = 5.0
@@ -170,7 +176,8 @@ class Evaluator:
         self._purges: list[str] = []
         self._post: dict[str, str] = {}
         self._suspended: dict[Process, float] = {}
-        self._modules_of: dict[Process, tuple[str, ...]] = {}
+        self._modules_of: dict[Process, Sequence[str]] = {}
+        self._lagged: set[Process] = set()
         self._states: dict[Process, Any] = {}
         self._stopped: list[tuple[Pid, Any]] = []
         self._started: list[tuple[Pid, Any]] = []
@@ -211,6 +218,17 @@ class Evaluator:
         """Evaluate the script; commit on success, roll back and raise InstallError on failure."""
         started = time.perf_counter()
         self.check_purges(script)
+        # No cyclic garbage collection while processes are suspended: a full
+        # collection on a large heap takes longer than the whole install (bench/upgrade.py).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return await self._run(script, started)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    async def _run(self, script: Sequence[ins.Instruction], started: float) -> Outcome:
         self._watermark = _next_pid_id()
         past_ponr = False
         for i, instr in enumerate(script, 1):
@@ -228,7 +246,7 @@ class Evaluator:
             except BaseException:
                 await self._rollback()
                 raise
-        self._commit()
+        await self._commit()
         self._outcome.duration = time.perf_counter() - started
         return self._outcome
 
@@ -294,9 +312,11 @@ class Evaluator:
             proc = pid._proc
             if proc is None or isinstance(mods, str):
                 continue
-            if wanted.intersection(mods):
-                found.append(proc)
-                self._modules_of[proc] = tuple(mods)
+            for m in mods:
+                if m in wanted:
+                    found.append(proc)
+                    self._modules_of[proc] = mods
+                    break
         return found
 
     async def _suspend(self, instr: ins.Suspend) -> None:
@@ -308,7 +328,8 @@ class Evaluator:
                 if self.suspend_timeout is not None
                 else _seconds(timeout, default)
             )
-            # Processes spawned while we wait are picked up by the next walk.
+            # Processes spawned while we waited are picked up by another walk; when
+            # nobody had to be waited for, the loop never ran and nothing was spawned.
             while True:
                 procs = [p for p in self._affected([mod]) if p not in self._suspended]
                 if not procs:
@@ -316,6 +337,9 @@ class Evaluator:
                 now = time.perf_counter()
                 for p in procs:
                     self._suspended[p] = now
+                lagging = [p for p in procs if p.alive and not p.boundary]
+                self._lagged.update(lagging)
+                waited = bool(lagging)
                 late = await sys_ops.await_suspended(procs, limit)
                 if late:
                     raise _Failure(
@@ -325,6 +349,8 @@ class Evaluator:
                         module=mod,
                         reason="suspend_timeout",
                     )
+                if not waited:
+                    break
         self._outcome.suspended = len(self._suspended)
         self._emit("suspend", processes=len(self._suspended))
 
@@ -350,19 +376,29 @@ class Evaluator:
                 before = self._snaps.get(mod, (None, None))[0]
                 old_vsn = (before or self.code.current(mod)).vsn
             extra = self.to_python(extra_term)
+            states = self._states
             for proc in list(self._suspended):
                 if not proc.alive or mod not in self._modules_of.get(proc, ()):
                     continue
-                self._states.setdefault(proc, proc.state)
-                change = sys_ops.prepare_code_change(proc, old_vsn, extra)
-                if not change.ok:
+                if proc not in states:
+                    states[proc] = proc.state
+                if not sys_ops.is_suspended(proc) or proc.mod is None:
+                    reason = "not_suspended" if proc.mod is not None else "not_a_gen_server"
                     raise _Failure(
-                        f"code_change of {proc.pid!r} for {mod} failed: {_reason(change.result)}",
+                        f"{proc.pid!r} cannot change code for {mod}: {reason}",
                         pid=proc.pid,
                         module=mod,
-                        reason=change.result,
+                        reason=reason,
                     )
-                change.commit()
+                ok, result = compute_code_change(proc, old_vsn, extra)
+                if not ok:
+                    raise _Failure(
+                        f"code_change of {proc.pid!r} for {mod} failed: {_reason(result)}",
+                        pid=proc.pid,
+                        module=mod,
+                        reason=result,
+                    )
+                proc.state = result
                 changed += 1
         self._outcome.upgraded += changed
         self._emit("code_change", processes=changed)
@@ -399,25 +435,52 @@ class Evaluator:
             raise _Failure(f"{instr.module}.{instr.function} raised {e!r}", reason=e) from e
 
     # ------------------------------------------------------------------ outcome
-    def _commit(self) -> None:
+    async def _commit(self) -> None:
+        """Resume everyone (the pause ends here), then purge without holding the loop.
+
+        Finding who runs a version means looking at every process (spec §5.4); that
+        scan runs after the resume, in slices that yield to the loop, so it never
+        lengthens the pause. Nobody can enter a displaced or purged version meanwhile:
+        no handle leads to it any more.
+        """
         out = self._outcome
-        for version in self._displaced:
-            out.killed += self.code.kill_runners(version)
+        self._resume_all()
+        doomed = list(self._displaced)
         for mod in self._purges:
             old = self.code.old(mod)
             if old is not None:
-                out.killed += self.code.kill_runners(old)
-                self.code.purge(mod)
-        for mod, method in self._post.items():
-            if self.code.old(mod) is None:
+                doomed.append(old)
+        watched = {
+            mod: old
+            for mod in self._post
+            if (old := self.code.old(mod)) is not None and mod not in self._purges
+        }
+        victims: list[Process] = []
+        users: set[str] = set()
+        for i, proc in enumerate(list(self.node.procs.values()), 1):
+            if not proc.alive:
                 continue
-            if self.code.old_processes(mod):
-                out.unpurged[mod] = method
+            if any(runs_version(proc, v) for v in doomed):
+                victims.append(proc)
             else:
-                self.code.soft_purge(mod)
-        if self._purges or self._displaced:
-            self._emit("purge", killed=len(out.killed))
-        self._resume_all()
+                users.update(m for m, v in watched.items() if runs_version(proc, v))
+            if i % _SCAN_SLICE == 0:
+                await asyncio.sleep(0)
+        for proc in victims:
+            if proc.alive:
+                self.node.terminate(proc, "killed")
+                out.killed.append(proc.pid)
+        for mod in self._purges:
+            self.code.discard_old(mod)  # its runners were among the victims
+        for mod, old in watched.items():
+            if self.code.old(mod) is not old:
+                continue
+            if mod in users:
+                out.unpurged[mod] = self._post[mod]
+            else:
+                self.code.discard_old(mod)
+        if doomed or watched:
+            self._emit("purge", killed=len(out.killed), unpurged=sorted(out.unpurged))
 
     def _resume_all(self) -> None:
         now = time.perf_counter()
@@ -425,7 +488,7 @@ class Evaluator:
         for proc, since in self._suspended.items():
             longest = max(longest, now - since)
             if proc.alive:
-                sys_ops.resume_process(proc)
+                sys_ops.resume_process(proc, lagged=proc in self._lagged)
         self._outcome.longest_suspension = longest
         self._emit("resume", processes=len(self._suspended))
         self._suspended.clear()

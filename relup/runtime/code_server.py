@@ -193,6 +193,10 @@ class CodeServer:
         refresh(self.handle(name), name, None)
         return displaced
 
+    def discard_old(self, name: str) -> None:
+        """Drop old code that the caller has found no process using (no second scan)."""
+        self._old.pop(name, None)
+
     def kill_runners(self, version: ModuleVersion) -> list[Pid]:
         """Kill the processes that run or hold ``version`` (a deferred purge)."""
         victims = [p for p in list(self.node.procs.values()) if runs_version(p, version)]
