@@ -10,6 +10,8 @@ from importlib.metadata import version
 import typer
 
 from relup.cli import generate
+from relup.cli import init as init_command
+from relup.cli import pack as pack_command
 
 app = typer.Typer(
     name="relup",
@@ -19,6 +21,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.command(name="generate")(generate.generate)
+app.command(name="pack")(pack_command.pack)
+app.command(name="init")(init_command.init)
 
 
 def _version(value: bool) -> None:
