@@ -9,7 +9,7 @@ from importlib.metadata import version
 
 import typer
 
-from relup.cli import generate
+from relup.cli import generate, node
 from relup.cli import init as init_command
 from relup.cli import pack as pack_command
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 app.command(name="generate")(generate.generate)
 app.command(name="pack")(pack_command.pack)
 app.command(name="init")(init_command.init)
+app.add_typer(node.app, name="node")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,258 @@
+"""``relup node start|stop|status|ping``: the node of a release root, as a service.
+
+Thin commands over :mod:`relup.service`; errors are rendered by
+:mod:`relup.cli.diagnostics`, and :data:`EXIT_STATUS` picks the exit status of the
+channel's errors (see :mod:`relup.cli.exit_codes`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from relup import service
+from relup.cli import exit_codes
+from relup.cli.diagnostics import render, reporting, stderr
+from relup.control.errors import ControlError, ControlTimeout, NodeNotRunning
+
+app = typer.Typer(
+    name="node",
+    help="Start, stop and query the node of a release root (one node per root).\n\n"
+    "Every command takes --root DIR, or the RELUP_ROOT environment variable. "
+    "A first session: relup node start --root ./my-root, then relup node status, "
+    "relup node ping and relup node stop with the same --root. "
+    "Exit status: 0 done, 1 refused or failed, 2 usage, 3 no node runs at the root, "
+    "4 the node did not answer in time.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+#: Channel errors with their own exit status; every other RelupError exits with FAILED.
+EXIT_STATUS: dict[type[ControlError], int] = {
+    NodeNotRunning: exit_codes.NODE_NOT_RUNNING,
+    ControlTimeout: exit_codes.NO_ANSWER,
+}
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--root",
+        envvar="RELUP_ROOT",
+        help="The release root directory whose node to manage (or set RELUP_ROOT).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the result as one JSON object, for scripts.")
+]
+TimeoutOption = Annotated[
+    float,
+    typer.Option("--timeout", min=0.1, help="Seconds to wait for the node's answer."),
+]
+
+
+@contextmanager
+def reporting_node() -> Iterator[None]:
+    """Like :func:`reporting`, with the exit statuses of :data:`EXIT_STATUS`."""
+    with reporting():
+        try:
+            yield
+        except ControlError as error:
+            code = next((c for t, c in EXIT_STATUS.items() if isinstance(error, t)), None)
+            if code is None:
+                raise
+            first, *rest = render(error)
+            stderr.print(f"[bold red]error:[/] {escape(first.removeprefix('error: '))}")
+            for line in rest:
+                stderr.print(f"[cyan]hint:[/] {escape(line.removeprefix('hint: '))}")
+            raise typer.Exit(code) from None
+
+
+def _need_root(root: Path | None) -> Path:
+    if root is None:
+        raise typer.BadParameter(
+            "no release root: pass --root DIR or set RELUP_ROOT", param_hint="'--root'"
+        )
+    return root
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, sort_keys=True))
+
+
+def _duration(seconds: float) -> str:
+    s = int(seconds)
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days}d {hours:02d}h {minutes:02d}m"
+    if hours:
+        return f"{hours}h {minutes:02d}m {s:02d}s"
+    if minutes:
+        return f"{minutes}m {s:02d}s"
+    return f"{seconds:.1f}s"
+
+
+def status_table(status: dict[str, Any]) -> Table:
+    """The status of a node as a two-column table."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    registered = status.get("registered") or []
+    apps = status.get("applications") or []
+    tcp = status.get("tcp")
+    rows = [
+        ("name", str(status.get("name"))),
+        ("pid", str(status.get("pid"))),
+        ("root", str(status.get("root"))),
+        (
+            "uptime",
+            f"{_duration(float(status.get('uptime', 0)))} (since {status.get('started_at')})",
+        ),
+        ("restarts", str(status.get("restarts", 0))),
+        (
+            "processes",
+            f"{status.get('processes')} ({len(registered)} registered"
+            + (f": {', '.join(registered[:8])}" if registered else "")
+            + (", ..." if len(registered) > 8 else "")
+            + ")",
+        ),
+        (
+            "applications",
+            ", ".join(f"{a['name']} {a['vsn']}" for a in apps) if apps else "none",
+        ),
+        ("control socket", str(status.get("socket"))),
+        ("tcp", f"{tcp['host']}:{tcp['port']}" if tcp else "off"),
+        ("versions", f"python {status.get('python')}, relup {status.get('relup')}"),
+    ]
+    for key, value in rows:
+        table.add_row(key, escape(value))
+    return table
+
+
+@app.command()
+def start(
+    root: RootOption = None,
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="The node's name (default: the root directory's name)."),
+    ] = None,
+    foreground: Annotated[
+        bool,
+        typer.Option(
+            "--foreground",
+            help="Run the node in this terminal, logging to stdout too; Ctrl-C stops it.",
+        ),
+    ] = False,
+    tcp: Annotated[
+        int | None,
+        typer.Option(
+            "--tcp",
+            metavar="PORT",
+            min=0,
+            max=65535,
+            help="Also listen on 127.0.0.1:PORT (0: any free port), for other nodes and tools; "
+            "every connection must still prove the root's cookie.",
+            show_default=False,
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option("--wait", min=0.1, help="Seconds to wait for the node to answer."),
+    ] = service.launcher.DEFAULT_WAIT,
+    boot: Annotated[
+        str,
+        typer.Option(
+            "--boot",
+            metavar="MODULE:CALLABLE",
+            help="The boot hook the node calls as boot(node, root) before it accepts requests.",
+        ),
+    ] = service.daemon.DEFAULT_BOOT,
+    as_json: JsonOption = False,
+) -> None:
+    """Start the node of a release root, in the background unless --foreground.
+
+    The node writes its pid to ROOT/run/node.pid, listens on
+    ROOT/run/control.sock (mode 0600) and logs to ROOT/log/node.log. The
+    first start creates ROOT/cookie, the secret that every command proves
+    to the node. Exit status 1 if a node already runs there or if the node
+    fails to start (its log is shown).
+    """
+    root = _need_root(root)
+    with reporting_node():
+        status = service.start(
+            root, name=name, tcp_port=tcp, foreground=foreground, wait=wait, boot=boot
+        )
+    if foreground:
+        raise typer.Exit(status["exit_status"])
+    if as_json:
+        _print_json(status)
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(
+        f"node [bold]{escape(status['name'])}[/] started: pid {status['pid']}, "
+        f"root {escape(status['root'])}"
+    )
+    console.print(f"  control socket  {escape(status['socket'])}")
+    if status.get("tcp"):
+        console.print(f"  tcp             {status['tcp']['host']}:{status['tcp']['port']}")
+    console.print(f"  log             {escape(str(Path(status['root']) / 'log' / 'node.log'))}")
+
+
+@app.command()
+def stop(root: RootOption = None, timeout: TimeoutOption = 10.0) -> None:
+    """Stop the node gracefully and wait until its process is gone.
+
+    Requests in progress finish, applications stop (last started first),
+    the socket and the pid file are removed. Exit status 3 if no node runs
+    there.
+    """
+    root = _need_root(root)
+    with reporting_node():
+        pid = service.stop(root, timeout=timeout)
+    typer.echo(f"node at {root} stopped (pid {pid})")
+
+
+@app.command()
+def status(
+    root: RootOption = None, as_json: JsonOption = False, timeout: TimeoutOption = 10.0
+) -> None:
+    """Show the running node: pid, name, uptime, processes, applications.
+
+    Exit status 3 if no node runs there, 4 if it does not answer in time.
+    """
+    root = _need_root(root)
+    with reporting_node():
+        result = service.status(root, timeout=timeout)
+    if as_json:
+        _print_json(result)
+    else:
+        Console(highlight=False, soft_wrap=True).print(status_table(result))
+
+
+@app.command()
+def ping(
+    root: RootOption = None, as_json: JsonOption = False, timeout: TimeoutOption = 10.0
+) -> None:
+    """Check that the node answers: connect, prove the cookie, round trip.
+
+    Exit status 0 if it answers, 3 if no node runs there, 4 if it does not
+    answer in time.
+    """
+    root = _need_root(root)
+    with reporting_node():
+        seconds = service.ping(root, timeout=timeout)
+    if as_json:
+        _print_json({"pong": True, "seconds": seconds})
+    else:
+        typer.echo(f"pong from the node at {root} in {seconds * 1000:.1f} ms")
