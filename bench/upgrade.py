@@ -134,7 +134,7 @@ async def scenario(n: int) -> None:
             node.code.load(mod, locate("kv", "1", mod))
         node.apps.load(AppSpec(name="kv", vsn="1", modules=("kv_app",), mod=("kv_app", n)))
         await node.apps.start("kv")
-        return [pid for sup, _, pid, _ in supervised_processes(node) if sup is not None]
+        return [pid for sup, _, pid, _ in await supervised_processes(node) if sup is not None]
 
     t0 = time.perf_counter()
     servers = await node.run(boot)

@@ -3,14 +3,15 @@
 Terms: :data:`atoms` (including names that need quotes and reserved words),
 :data:`integers` (including bignums), :data:`floats` (finite), :data:`texts`
 (unicode and control characters), :data:`binaries`, and :data:`terms`, which nests
-lists, tuples, maps and improper lists of all of them.
+lists, tuples, maps and improper lists of all of them; :data:`terms_with_pids` may
+also hold :data:`pids` (read back only with ``pids=True``).
 """
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from relup.terms import Atom, ErlMap, ExternalFun, ImproperList, Term
+from relup.terms import Atom, ErlMap, ErlPid, ExternalFun, ImproperList, Term
 
 #: Erlang's reserved words, plus two that newer OTP releases reserve.
 RESERVED_WORDS = [
@@ -105,3 +106,20 @@ def _term(draw: st.DrawFn) -> Term:
 
 #: Any term, nested a few levels deep. (Composite wrappers keep the reprs short.)
 terms: st.SearchStrategy[Term] = _term()
+
+pids = st.builds(
+    ErlPid,
+    st.integers(min_value=0, max_value=3),
+    st.integers(min_value=0, max_value=2**40),
+    st.integers(min_value=0, max_value=3),
+)
+_terms_with_pids = st.recursive(scalars | pids, _extend, max_leaves=12)
+
+
+@st.composite
+def _term_with_pids(draw: st.DrawFn) -> Term:
+    return draw(_terms_with_pids)
+
+
+#: Any term, with pids among its leaves.
+terms_with_pids: st.SearchStrategy[Term] = _term_with_pids()

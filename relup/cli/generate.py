@@ -1,4 +1,9 @@
-"""``relup generate``: appups in, the relup OTP's systools:make_relup writes out."""
+"""``relup generate``: appups in, the relup OTP's systools:make_relup writes out.
+
+The front end is chosen by looking at NEW
+(:func:`relup.plan.python_tree.choose_source`): a Python release (its directory
+or its ``release.toml``) or an OTP ``.rel`` file; one relup never mixes the two.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +18,12 @@ from rich.console import Console
 
 from relup.cli.diagnostics import reporting
 from relup.cli.render import plan_summary
-from relup.plan import Base, OtpTree, Plan, PlannedEntry, make_relup
+from relup.plan import Base, Plan, PlannedEntry, PythonTree, make_relup
+from relup.plan.python_tree import choose_source, relup_path
 from relup.plan.summary import summarize
 from relup.terms import format_term
 
 DEFAULT_PATH = "lib/*/ebin"
-
-
-def _rel_ref(value: str) -> str:
-    return value[:-4] if value.endswith(".rel") else value
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -62,8 +64,9 @@ def generate(
     new: Annotated[
         str,
         typer.Argument(
-            help="The release to generate the relup for: its .rel file, with or without "
-            "the .rel suffix (e.g. releases/2.0 or releases/2.0.rel).",
+            help="The release to generate the relup for. An OTP release: its .rel file, "
+            "with or without the .rel suffix (e.g. releases/2.0 or releases/2.0.rel). A "
+            "Python release: its directory releases/<vsn> or its release.toml.",
             show_default=False,
         ),
     ],
@@ -71,7 +74,8 @@ def generate(
         list[str] | None,
         typer.Option(
             "--up-from",
-            help="A release (.rel) that NEW can be upgraded from. Repeat for several.",
+            help="A release that NEW can be upgraded from, named as NEW is (both OTP or "
+            "both Python). Repeat for several.",
             show_default=False,
         ),
     ] = None,
@@ -79,7 +83,8 @@ def generate(
         list[str] | None,
         typer.Option(
             "--down-to",
-            help="A release (.rel) that NEW can be downgraded to. Repeat for several.",
+            help="A release that NEW can be downgraded to, named as NEW is (both OTP or "
+            "both Python). Repeat for several.",
             show_default=False,
         ),
     ] = None,
@@ -87,16 +92,23 @@ def generate(
         list[str] | None,
         typer.Option(
             "--path",
-            help="Directory (globs allowed, * is one directory level) searched for "
-            "<app>.app and <app>.appup files. Repeat for several; searched in order. "
-            f"Default: {DEFAULT_PATH}",
+            help="OTP releases only: directory (globs allowed, * is one directory level) "
+            "searched for <app>.app and <app>.appup files. Repeat for several; searched in "
+            f"order. Default: {DEFAULT_PATH}",
             show_default=False,
         ),
     ] = None,
     output: Annotated[
-        Path,
-        typer.Option("-o", "--output", help="Where to write the relup file."),
-    ] = Path("relup"),
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write the relup file. Default: ./relup for an OTP release; "
+            "releases/<vsn>/relup beside release.toml for a Python release (where "
+            "packaging and the release handler look for it).",
+            show_default=False,
+        ),
+    ] = None,
     restart_emulator: Annotated[
         bool,
         typer.Option(
@@ -127,22 +139,32 @@ def generate(
 ) -> None:
     """Generate a relup: the low-level upgrade and downgrade plan for release NEW.
 
-    Reads the .rel files of NEW and of each --up-from/--down-to release, the .app
-    file of every application version they name, and the .appup of every
+    Reads the release file of NEW and of each --up-from/--down-to release, the
+    metadata of every application version they name, and the .appup of every
     application whose version changes, and writes the relup exactly as OTP's
     systools:make_relup would. Nothing is written if anything is wrong (exit 1).
+
+    OTP releases: .rel files, with .app and .appup files found on --path.
+    Python releases (NEW is releases/<vsn> or its release.toml): release.toml,
+    lib/<app>-<vsn>/app.toml and lib/<app>-<vsn>/<app>.appup of the same tree
+    (docs/release-format.md); a change of the Python version between two
+    releases restarts the node, as an erts change does for OTP.
     """
     console = Console(highlight=False, soft_wrap=True)
     with reporting():
+        ups, downs = up_from or [], down_to or []
+        source, new_ref, refs = choose_source(new, [*ups, *downs], path, DEFAULT_PATH)
         plan = make_relup(
-            OtpTree(path or [DEFAULT_PATH]),
-            _rel_ref(new),
-            [Base(_rel_ref(b)) for b in up_from or []],
-            [Base(_rel_ref(b)) for b in down_to or []],
+            source,
+            new_ref,
+            [Base(b) for b in refs[: len(ups)]],
+            [Base(b) for b in refs[len(ups) :]],
             restart_emulator=restart_emulator,
             warnings_as_errors=warnings_as_errors,
         )
         text = plan.relup.to_text()
+        if output is None:
+            output = Path(relup_path(plan.top) if isinstance(source, PythonTree) else "relup")
         if not dry_run:
             write_atomic(output, text)
     if as_json:

@@ -12,6 +12,10 @@ Rules (spec §3.2, §8.3 question 4):
   with different versions, taken from the *top* version's appup, in the *top*
   release's boot order in both directions; a ``remove_application`` per
   application only in the source; ``restart_emulator`` if asked for.
+* The runtime version is erts's for an OTP release and Python's ``major.minor``
+  for a Python release. Only OTP's rules add the ``erts_vsn_changed`` warning (and
+  the pre-R15 sasl fix-up): a Python release that changes interpreter does so on
+  purpose, and ``--warnings-as-errors`` must not refuse it.
 * Relup entries come out in the reverse of the order the bases were given.
 * Warnings are collected in processing order and returned newest first.
 """
@@ -131,9 +135,10 @@ def _entry(
     all_scripts: list[Term] = [*added, *scripts, *removed]
     if top.runtime_vsn != base.runtime_vsn:
         all_scripts.insert(0, [Atom("restart_new_emulator")])
-        warnings.append(
-            r.ErtsVsnChanged((top.name, top.runtime_vsn), (base.name, base.runtime_vsn))
-        )
+        if source.otp_rules:
+            warnings.append(
+                r.ErtsVsnChanged((top.name, top.runtime_vsn), (base.name, base.runtime_vsn))
+            )
     if restart_emulator:
         all_scripts.append([Atom("restart_emulator")])
     before, after = prepare(all_scripts)

@@ -1,9 +1,11 @@
 """The release model the generator works on, whatever front end read it.
 
 A front end (OTP release trees in :mod:`relup.plan.otp_tree`; Python releases in
-TOML later) reads release descriptions and application metadata, checks them,
-and hands the generator :class:`Release` values with applications in boot order,
-plus the appup of any application version on request.
+TOML in :mod:`relup.plan.python_tree`) reads release descriptions and application
+metadata, checks them, and hands the generator :class:`Release` values with
+applications in boot order, plus the appup of any application version on request.
+:func:`checked_release` holds the release-level checks systools_make makes, which
+hold for every front end.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from relup.plan import reasons as r
+from relup.plan.reasons import PlanError
 from relup.spec.appup import Appup
+from relup.terms import Atom, Term
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +154,85 @@ def boot_order(
             work = [w for w in [*found, head, *rest] if w not in back]
             visited.add(head)
     return order, missing, circular
+
+
+def _problem(problem: str, subject: Term, message: str, hint: str | None = None) -> PlanError:
+    return PlanError(r.ReleaseProblem(problem, subject, message, hint))
+
+
+def checked_release(
+    name: str, vsn: str, runtime_vsn: str, apps: Sequence[Application], path: str
+) -> Release:
+    """A release of `apps` (in release-file order), checked and put in boot order.
+
+    The checks are systools_make's, in its order, reported with its tags: every
+    dependency and included application is in the release (``undefined_applications``;
+    a missing optional one is fine), no application is included twice
+    (``duplicate_include``), no module is in two applications (``duplicate_modules``),
+    and dependencies have no cycle (``circular_dependencies``).
+    """
+    names = {a.name for a in apps}
+    undefined: list[str] = []
+    for a in apps:
+        for dep in [*a.applications, *a.included_applications]:
+            if dep not in names and dep not in a.optional_applications and dep not in undefined:
+                undefined.append(dep)
+    if undefined:
+        raise _problem(
+            "undefined_applications",
+            [Atom(u) for u in undefined],
+            f"{path}: applications needed but not in the release: {', '.join(undefined)}",
+        )
+    included: dict[str, Application] = {}
+    for a in apps:
+        for i in a.included_applications:
+            if i in included:
+                first = included[i]
+                raise _problem(
+                    "duplicate_include",
+                    [((Atom(i), Atom(first.name), first.vsn, first.directory),
+                      (Atom(i), Atom(a.name), a.vsn, a.directory))],
+                    f"{path}: {i} is included by both {first.name} and {a.name}",
+                )  # fmt: skip
+            included[i] = a
+    owner: dict[str, Application] = {}
+    for a in apps:
+        for m in a.modules:
+            if m in owner:
+                first = owner[m]
+                raise _problem(
+                    "duplicate_modules",
+                    [((Atom(m), Atom(first.name), first.directory),
+                      (Atom(m), Atom(a.name), a.directory))],
+                    f"{path}: module {m} is in both {first.name} and {a.name}",
+                    "a module may belong to one application of a release only",
+                )  # fmt: skip
+            owner[m] = a
+    order, missing, circular = boot_order(
+        [(a.name, a.included_applications) for a in apps],
+        {a.name: a.applications for a in apps},
+        {a.name: a.included_applications for a in apps},
+        {a.name: a.optional_applications for a in apps},
+    )
+    if circular:
+        versions = {a.name: a.vsn for a in apps}
+        raise _problem(
+            "circular_dependencies",
+            [(Atom(c), versions.get(c, "")) for c in dict.fromkeys(circular)],
+            f"{path}: applications depend on each other in a cycle: {', '.join(circular)}",
+        )
+    if missing:
+        raise _problem(
+            "undefined_applications",
+            [Atom(m) for m in missing],
+            f"{path}: applications needed but not in the release: {', '.join(missing)}",
+        )
+    by_name = {a.name: a for a in apps}
+    return Release(
+        name=name,
+        vsn=vsn,
+        runtime_vsn=runtime_vsn,
+        apps=tuple(by_name[n] for n in order),
+        rel_order=tuple(a.name for a in apps),
+        path=path,
+    )

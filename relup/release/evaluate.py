@@ -161,8 +161,11 @@ class Evaluator:
         to_python: Callable[[Term], Any],
         suspend_timeout: float | None = None,
         listener: Listener | None = None,
+        fault: Callable[[int, ins.Instruction], None] | None = None,
     ) -> None:
         self.node = node
+        #: a test seam: called before each step; whatever it raises fails that step
+        self.fault = fault
         self.code = node.code
         self.locate = locate
         self.apply_fn = apply
@@ -233,6 +236,8 @@ class Evaluator:
         past_ponr = False
         for i, instr in enumerate(script, 1):
             try:
+                if self.fault is not None:
+                    self.fault(i, instr)
                 if instr is ins.POINT_OF_NO_RETURN:
                     past_ponr = True
                     self._emit("point_of_no_return")
@@ -300,12 +305,12 @@ class Evaluator:
         else:
             raise _Failure("not allowed after point_of_no_return")
 
-    def _affected(self, modules: Iterable[str]) -> list[Process]:
+    async def _affected(self, modules: Iterable[str]) -> list[Process]:
         """Supervised processes whose child spec names one of ``modules`` (spec §5.2)."""
         wanted = set(modules)
         found: list[Process] = []
         try:
-            tree = list(supervised_processes(self.node))
+            tree = await supervised_processes(self.node)
         except NodeError as e:
             raise _Failure(f"cannot list the supervised processes: {e}") from e
         for _sup, _id, pid, mods in tree:
@@ -331,7 +336,7 @@ class Evaluator:
             # Processes spawned while we waited are picked up by another walk; when
             # nobody had to be waited for, the loop never ran and nothing was spawned.
             while True:
-                procs = [p for p in self._affected([mod]) if p not in self._suspended]
+                procs = [p for p in await self._affected([mod]) if p not in self._suspended]
                 if not procs:
                     break
                 now = time.perf_counter()
@@ -404,7 +409,7 @@ class Evaluator:
         self._emit("code_change", processes=changed)
 
     async def _stop(self, modules: tuple[str, ...]) -> None:
-        for _sup, cid, pid, mods in list(supervised_processes(self.node)):
+        for _sup, cid, pid, mods in await supervised_processes(self.node):
             if _sup is None or isinstance(mods, str) or not set(modules).intersection(mods):
                 continue
             try:

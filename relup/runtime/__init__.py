@@ -4,9 +4,11 @@ Code inside a process uses :mod:`relup.runtime.process` (``self``, ``send``,
 ``receive``, ``spawn``, ``then``...), :mod:`relup.runtime.gen_server` and
 :mod:`relup.runtime.sys_ops`; the :class:`Node` owns the registries, the code server
 (``node.code``) and the application controller (``node.apps``).
+:mod:`relup.runtime.term_mapping` converts between Erlang term text and the Python
+values processes exchange.
 """
 
-from relup.runtime import gen_server, process, supervisor, sys_ops, tcp, timers
+from relup.runtime import gen_server, process, supervisor, sys_ops, tcp, term_mapping, timers
 from relup.runtime._errors import (
     ApplicationError,
     CallError,
@@ -14,6 +16,7 @@ from relup.runtime._errors import (
     CodeChangeError,
     CodeError,
     Exit,
+    GetModulesFailed,
     LoadError,
     NameTaken,
     NodeError,
@@ -25,6 +28,7 @@ from relup.runtime._errors import (
     StartError,
     SupervisorError,
     SuspendedSupervisor,
+    TermMappingError,
 )
 from relup.runtime._process import Pid, Process, Ref
 from relup.runtime.application import ApplicationController, AppSpec, supervised_processes
@@ -44,6 +48,7 @@ __all__ = [
     "CodeError",
     "CodeServer",
     "Exit",
+    "GetModulesFailed",
     "LoadError",
     "ModuleHandle",
     "ModuleVersion",
@@ -62,6 +67,7 @@ __all__ = [
     "StartError",
     "SupervisorError",
     "SuspendedSupervisor",
+    "TermMappingError",
     "current_node",
     "gen_server",
     "process",
@@ -69,5 +75,6 @@ __all__ = [
     "supervisor",
     "sys_ops",
     "tcp",
+    "term_mapping",
     "timers",
 ]

@@ -1,27 +1,30 @@
 """The runtime's exceptions.
 
-Every refusal derives from :class:`relup.errors.RelupError` through :class:`NodeError`;
-:class:`Exit` is not an error but the signal a process raises to end itself with a
+Every refusal of the node derives from :class:`relup.errors.RelupError` through
+:class:`NodeError` (the term mapping's :class:`TermMappingError` is about values, not
+the node); :class:`Exit` is not an error but the signal a process raises to end itself with a
 reason (Erlang's ``exit(Reason)``), so it derives from ``BaseException`` and an
 ``except Exception`` in application code does not swallow it::
 
     RelupError
-    └── NodeError
-        ├── NoProc               no process by that name, or it is dead
-        ├── NameTaken            register() of a name (or pid) already registered
-        ├── ReceiveTimeout       receive(timeout=...) saw no matching message (also a TimeoutError)
-        ├── CallError            a call failed: .reason is "noproc", "timeout" or the exit reason
-        │   └── CallTimeout      ... because the timeout passed (also a TimeoutError)
-        ├── StartError           init failed, returned ("stop", R), or the name is taken: .reason
-        ├── CodeChangeError      code_change refused or crashed; the old state stays: .reason
-        ├── SuspendedSupervisor  a supervisor in the tree walked for an upgrade is suspended
-        ├── SupervisorError      start_child/restart_child/... refused: .reason
-        ├── ApplicationError     application start/stop refused: .app, .reason
-        └── CodeError            code server refusals: .module
-            ├── LoadError        a module version failed to execute: .path; __cause__ is the error
-            ├── NotPurged        old code exists and the operation would need to drop it
-            ├── NotLoaded        no current version to act on
-            └── OldProcesses     soft purge refused: .pids still run the old code
+    ├── NodeError
+    │   ├── NoProc               no process by that name, or it is dead
+    │   ├── NameTaken            register() of a name (or pid) already registered
+    │   ├── ReceiveTimeout       receive(timeout=...) saw no matching message (also a TimeoutError)
+    │   ├── CallError            a call failed: .reason is "noproc", "timeout" or the exit reason
+    │   │   └── CallTimeout      ... because the timeout passed (also a TimeoutError)
+    │   ├── StartError           init failed, returned ("stop", R), or the name is taken: .reason
+    │   ├── CodeChangeError      code_change refused or crashed; the old state stays: .reason
+    │   ├── SuspendedSupervisor  a supervisor in the tree walked for an upgrade is suspended
+    │   ├── GetModulesFailed     a "dynamic" worker did not answer get_modules in time: .pid
+    │   ├── SupervisorError      start_child/restart_child/... refused: .reason
+    │   ├── ApplicationError     application start/stop refused: .app, .reason
+    │   └── CodeError            code server refusals: .module
+    │       ├── LoadError        a module version failed to execute: .path; __cause__ is the error
+    │       ├── NotPurged        old code exists and the operation would need to drop it
+    │       ├── NotLoaded        no current version to act on
+    │       └── OldProcesses     soft purge refused: .pids still run the old code
+    └── TermMappingError         a value with no counterpart across the term mapping: .value
     BaseException
     └── Exit                     raised by process.exit(reason): ends the process with .reason
 """
@@ -108,6 +111,20 @@ class SuspendedSupervisor(NodeError):
         self.pid = pid
 
 
+class GetModulesFailed(NodeError):
+    """A worker with ``modules="dynamic"`` did not answer ``get_modules`` in time.
+
+    OTP's ``get_modules_failed``: the release handler cannot tell which modules the
+    process runs, so the instruction that walked the tree fails.
+    """
+
+    def __init__(self, pid: Any, child_id: Any = None) -> None:
+        super().__init__(f"get_modules_failed: {pid!r} (child {child_id!r}) did not answer")
+        self.pid = pid
+        self.child_id = child_id
+        self.reason = "get_modules_failed"
+
+
 class SupervisorError(NodeError):
     """A supervisor refused an operation; ``reason`` is OTP's term (``"not_found"``, ...)."""
 
@@ -161,6 +178,17 @@ class OldProcesses(CodeError):
     def __init__(self, module: str, pids: list[Any]) -> None:
         super().__init__(f"processes still run old {module!r}: {pids!r}", module=module)
         self.pids = pids
+
+
+class TermMappingError(RelupError):
+    """A value with no counterpart on the other side of :mod:`relup.runtime.term_mapping`.
+
+    ``value`` is the offending Python value or Erlang term; the message names its type.
+    """
+
+    def __init__(self, message: str, value: Any) -> None:
+        super().__init__(message)
+        self.value = value
 
 
 class Exit(BaseException):

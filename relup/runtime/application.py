@@ -7,22 +7,29 @@ reverse start order. Each running application has a master process (as OTP's
 application master) that calls ``mod.start("normal", args)``, is linked to the top
 supervisor it returns, and on ``stop`` shuts it down and calls ``mod.stop(state)``.
 If the top supervisor dies on its own, the application is stopped (OTP's
-``temporary`` restart type; relup does not take the node down for it).
+``temporary`` restart type; relup does not take the node down for it). A start
+callback that raises anything at all (``SystemExit``, ``KeyboardInterrupt`` and
+``CancelledError`` included) makes ``start`` raise :class:`ApplicationError` with
+it as reason; the node runs on.
+
+:func:`supervised_processes` walks every running application's tree for the release
+handler (spec §5.2); it is async because children declared ``modules="dynamic"``
+are asked which modules they run.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from relup.runtime import process
-from relup.runtime._errors import ApplicationError
-from relup.runtime._process import Pid
+from relup.runtime._errors import ApplicationError, Exit
+from relup.runtime._process import Pid, current_process
 from relup.runtime.node import maybe_await
-from relup.runtime.supervisor import walk
+from relup.runtime.supervisor import GET_MODULES_TIMEOUT, Row, walk
 
 if TYPE_CHECKING:
     import asyncio
@@ -63,8 +70,14 @@ async def _master(ctl: ApplicationController, spec: AppSpec, ack: asyncio.Future
         aw = maybe_await(r)
         if aw is not None:
             r = await aw
-    except Exception as e:
-        ack.set_exception(ApplicationError(spec.name, e))
+    except BaseException as e:  # the starter must hear of any failure, or it waits forever
+        me = current_process.get()
+        dead = me is not None and not me.alive
+        reason = me.reason if me is not None and dead else (e.reason if isinstance(e, Exit) else e)
+        if not ack.done():
+            ack.set_exception(ApplicationError(spec.name, reason))
+        if dead:
+            raise
         return
     if isinstance(r, tuple) and r and r[0] == "ok":
         sup, state = r[1], (r[2] if len(r) > 2 else None)
@@ -196,12 +209,20 @@ class ApplicationController:
         return dict(self.env.get(app, {}))
 
 
-def supervised_processes(node: Node) -> Iterator[tuple[Pid | None, Any, Pid, Any]]:
+async def supervised_processes(
+    node: Node, *, timeout: float | None = GET_MODULES_TIMEOUT
+) -> list[Row]:
     """Every ``(supervisor, child_id, pid, modules)`` in the running applications' trees.
 
-    This is the list the release handler rebuilds at each suspend (spec §5.2); it
-    reads supervisor states directly, without calls.
+    This is the list the release handler rebuilds at each suspend (spec §5.2):
+    applications in start order, each tree walked by :func:`relup.runtime.supervisor.walk`.
+    Supervisor states are read directly; a child declared ``modules="dynamic"`` is
+    asked with a ``get_modules`` request and ``timeout`` seconds to answer, so
+    ``modules`` is always a tuple of names. Raises :class:`SuspendedSupervisor` or
+    :class:`GetModulesFailed` (no answer in time), which fail the instruction.
     """
+    rows: list[Row] = []
     for run in list(node.apps.running.values()):
         if run.sup is not None:
-            yield from walk(node, run.sup)
+            rows += await walk(node, run.sup, timeout=timeout)
+    return rows

@@ -4,6 +4,8 @@
 .appup files (the first term only); ``parse_terms`` / ``read_terms`` read every term,
 like ``file:consult``. ``format_file`` writes a file that ``file:consult`` reads back.
 Compare terms with :func:`equal`, not ``==``: in Erlang ``"hi"`` *is* ``[104, 105]``.
+The parse functions read pids (``<0.42.0>``, :class:`ErlPid`) only when asked to
+(``pids=True``): they are not Erlang term text.
 
 Pure: only the standard library (and :mod:`relup.errors`).
 """
@@ -13,6 +15,7 @@ from relup.errors import TermSyntaxError
 from ._model import (
     Atom,
     ErlMap,
+    ErlPid,
     ExternalFun,
     ImproperList,
     Term,
@@ -34,6 +37,7 @@ from ._writer import format_file, format_pretty, format_term
 __all__ = [
     "Atom",
     "ErlMap",
+    "ErlPid",
     "ExternalFun",
     "ImproperList",
     "Term",

@@ -16,6 +16,9 @@ Rules (the subset of OTP's ``erl_scan`` that consultable files use):
 * Integers: ``1_000`` (one ``_`` between digits), ``16#ff`` (base 2..36); floats need
   digits on both sides of the dot: ``1.5``, ``2.0e-3``.
 * A ``.`` ends a term only when followed by whitespace, ``%`` or the end of input.
+* Only with ``pids=True``: ``<A.B.C>`` (three integers, no blanks, as ``list_to_pid``
+  reads it) is a pid. Without it, that text is the same error as before: erl_scan
+  has no such token.
 
 Errors are reported where they are *detected*: at the first character that no valid
 text could continue with (the start of a bad token, the bad digit inside a number,
@@ -33,7 +36,7 @@ from typing import Any, Final
 
 from relup.errors import TermSyntaxError
 
-from ._model import Atom
+from ._model import Atom, ErlPid
 
 __all__ = [
     "ATOM",
@@ -42,6 +45,7 @@ __all__ = [
     "FLOAT",
     "INT",
     "MAX_ATOM_LENGTH",
+    "PID",
     "PUNCT",
     "RESERVED",
     "RESERVED_WORDS",
@@ -64,6 +68,7 @@ STRING: Final = "string"
 PUNCT: Final = "punct"
 DOT: Final = "dot"
 EOF: Final = "eof"
+PID: Final = "pid"
 
 MAX_ATOM_LENGTH: Final = 255
 
@@ -97,12 +102,15 @@ _TOKEN = re.compile(
   | (?P<char>\$)
   | (?P<dot>\.(?=[{_WS}%]|\Z))
   | (?P<eof>\Z)
+  | (?P<pid><[0-9]+\.[0-9]+\.[0-9]+>)
   | (?P<other>.)
     )
     """,
     re.VERBOSE | re.DOTALL,
 )
 
+#: As much of ``<A.B.C>`` as the text holds, to place the error in a malformed pid.
+_PID_PREFIX = re.compile(r"<(?:[0-9]+(?:\.(?:[0-9]+(?:\.[0-9]*)?)?)?)?")
 _BASED_DIGITS = re.compile(r"[0-9a-zA-Z]+(?:_[0-9a-zA-Z]+)*")
 _OCTAL = re.compile(r"[0-7]{1,3}")
 _HEX = re.compile(r"[0-9a-fA-F]*")
@@ -167,12 +175,13 @@ def _show_char(text: str, offset: int) -> str:
 class Lexer:
     """Cuts tokens from ``text`` one at a time; raises TermSyntaxError on bad text."""
 
-    __slots__ = ("path", "pos", "text")
+    __slots__ = ("path", "pids", "pos", "text")
 
-    def __init__(self, text: str, path: str | None = None) -> None:
+    def __init__(self, text: str, path: str | None = None, *, pids: bool = False) -> None:
         self.text = text
         self.path = path
         self.pos = 0
+        self.pids = pids
 
     def error(self, message: str, offset: int, stage: str = "scan") -> TermSyntaxError:
         line, col = position(self.text, offset)
@@ -214,6 +223,10 @@ class Lexer:
             return self._based(m.group(kind), start, end)
         if kind == "char":
             return self._char(start)
+        if kind == "pid" and self.pids:
+            a, b, c = m.group(kind)[1:-1].split(".")
+            pid = ErlPid(_digits_to_int(a, 10), _digits_to_int(b, 10), _digits_to_int(c, 10))
+            return (PID, pid, start, end)
         if kind == "var":
             raise self.error(
                 f"variables are not allowed in a term, got {_clip(m.group(kind))!r}"
@@ -364,6 +377,18 @@ class Lexer:
             raise self.error(
                 "expected whitespace, '%' or end of input after '.', got " + repr(text[start + 1]),
                 start + 1,
+            )
+        if ch == "<" and self.pids and start + 1 < len(text) and text[start + 1] != "<":
+            m = _PID_PREFIX.match(text, start)
+            assert m is not None
+            at = m.end()
+            if at == start + 1:
+                raise self.error(
+                    f"expected '<<' or a pid like <0.42.0>, got {text[start : at + 1]!r}", at
+                )
+            got = _show_char(text, at)
+            raise self.error(
+                f"expected a pid like <0.42.0>, got {got} after {text[start:at]!r}", at
             )
         if ch in "<>=":
             # The first character could begin '<<', '>>' or '=>': the next one decides.

@@ -5,7 +5,9 @@ Rules:
 * Erlang ``ok`` is :class:`Atom` (never a ``str``); a string literal is a ``str``; a
   list is a ``list``; a tuple a ``tuple``; a binary ``bytes``; integers and floats are
   ``int`` and ``float``; a map is :class:`ErlMap`; ``[a | b]`` with a tail that is not a
-  list is :class:`ImproperList`; ``fun m:f/2`` is :class:`ExternalFun`.
+  list is :class:`ImproperList`; ``fun m:f/2`` is :class:`ExternalFun`; a pid
+  ``<0.42.0>`` (read only when asked for, see :func:`~relup.terms.parse_term`) is
+  :class:`ErlPid`.
 * Erlang has no string type: ``"hi"`` *is* ``[104,105]`` and ``""`` *is* ``[]``. So a
   ``str`` and the ``list`` of its code points are the same term, anywhere in a term.
   :func:`equal` and :func:`canonical` implement that; Python's ``==`` does not.
@@ -23,6 +25,7 @@ from typing import Any, ClassVar, TypeAlias, Union, final
 __all__ = [
     "Atom",
     "ErlMap",
+    "ErlPid",
     "ExternalFun",
     "ImproperList",
     "Term",
@@ -105,6 +108,25 @@ class ExternalFun:
     arity: int
 
 
+@dataclass(frozen=True, slots=True)
+class ErlPid:
+    """A process identifier as Erlang prints it: ``<0.42.0>`` is ``ErlPid(0, 42, 0)``.
+
+    Erlang's term grammar has no pids (``erl_parse`` refuses ``<0.42.0>``; only
+    ``list_to_pid`` reads it), so the reader produces this only when called with
+    ``pids=True``, for text that names live processes (relup's ``call``/``cast``).
+    """
+
+    node: int
+    number: int
+    serial: int
+
+    def __post_init__(self) -> None:
+        for part in (self.node, self.number, self.serial):
+            if type(part) is not int or part < 0:
+                raise ValueError(f"the parts of a pid must be non-negative ints, got {self!r}")
+
+
 @final
 class ErlMap(Mapping["Term", "Term"]):
     """An immutable Erlang map; keys are compared with Erlang equality.
@@ -178,6 +200,7 @@ Term: TypeAlias = Union[
     ErlMap,
     ImproperList,
     ExternalFun,
+    ErlPid,
 ]
 
 
@@ -213,6 +236,9 @@ def canonical(term: Term) -> Hashable:
     if kind is ExternalFun:
         assert isinstance(term, ExternalFun)
         return ("x", term.module, term.function, term.arity)
+    if kind is ErlPid:
+        assert isinstance(term, ErlPid)
+        return ("p", term.node, term.number, term.serial)
     if isinstance(term, int) and not isinstance(term, bool):
         return int(term)
     raise TypeError(f"not an Erlang term: {term!r} ({kind.__name__})")

@@ -10,6 +10,10 @@ Rules:
   (``[H | T]``: a proper list when T is one, else :class:`ImproperList`), a map
   ``#{K => V}`` (a later equal key wins), a binary, ``fun m:f/2``, or a term in
   parentheses. Variables, operators and other expressions are syntax errors.
+* Two opt-ins for text typed by people rather than read from OTP's files, both off
+  by default so that the OTP vectors parse and fail exactly as in OTP: ``pids=True``
+  reads ``<0.42.0>`` as :class:`ErlPid`; ``require_dot=False`` lets the term end at
+  the end of input (a final ``.`` is still allowed).
 * Binary segments are strings, integers, characters or floats with optional
   ``:Size`` and ``/type-spec-list``. Without a type, a string's characters become
   one byte each (their low 8 bits); ``/utf8`` (16, 32) encodes them; an integer
@@ -37,7 +41,20 @@ import sys
 
 from relup.errors import TermSyntaxError
 
-from ._lexer import ATOM, DOT, EOF, FLOAT, INT, PUNCT, RESERVED, STRING, Lexer, Token, describe
+from ._lexer import (
+    ATOM,
+    DOT,
+    EOF,
+    FLOAT,
+    INT,
+    PID,
+    PUNCT,
+    RESERVED,
+    STRING,
+    Lexer,
+    Token,
+    describe,
+)
 from ._model import ErlMap, ExternalFun, ImproperList, Term
 
 __all__ = [
@@ -70,9 +87,9 @@ class _Parser:
 
     __slots__ = ("lexer", "text")
 
-    def __init__(self, text: str, path: str | None) -> None:
+    def __init__(self, text: str, path: str | None, *, pids: bool = False) -> None:
         self.text = text
-        self.lexer = Lexer(text, path)
+        self.lexer = Lexer(text, path, pids=pids)
 
     def error(self, message: str, offset: int) -> TermSyntaxError:
         return self.lexer.error(message, offset, stage="parse")
@@ -103,7 +120,7 @@ class _Parser:
     def value(self, tok: Token, depth: int) -> tuple[Term, Token]:
         kind = tok[0]
         nxt = self.lexer.next
-        if kind in (ATOM, INT, FLOAT):
+        if kind in (ATOM, INT, FLOAT, PID):
             return tok[1], nxt()
         if kind == STRING:
             text: str = tok[1]
@@ -425,9 +442,12 @@ def _expect_dot(parser: _Parser, tok: Token) -> None:
         raise parser.unexpected("'.' after term", tok)
 
 
-def parse_terms(text: str, *, path: str | None = None) -> list[Term]:
-    """Every dot-terminated term of ``text``, as ``file:consult`` reads a file."""
-    parser = _Parser(text, path)
+def parse_terms(text: str, *, path: str | None = None, pids: bool = False) -> list[Term]:
+    """Every dot-terminated term of ``text``, as ``file:consult`` reads a file.
+
+    ``pids=True`` also reads ``<0.42.0>`` as :class:`ErlPid` (not Erlang term text).
+    """
+    parser = _Parser(text, path, pids=pids)
     terms: list[Term] = []
     while True:
         tok = parser.lexer.next()
@@ -438,10 +458,21 @@ def parse_terms(text: str, *, path: str | None = None) -> list[Term]:
         terms.append(term)
 
 
-def parse_term(text: str, *, path: str | None = None) -> Term:
-    """Exactly one term followed by ``.``; only whitespace and comments may follow."""
-    parser = _Parser(text, path)
+def parse_term(
+    text: str, *, path: str | None = None, pids: bool = False, require_dot: bool = True
+) -> Term:
+    """Exactly one term followed by ``.``; only whitespace and comments may follow.
+
+    ``pids=True`` also reads ``<0.42.0>`` as :class:`ErlPid` (not Erlang term text);
+    ``require_dot=False`` makes the final ``.`` optional (``{get, x}`` as typed on a
+    command line).
+    """
+    parser = _Parser(text, path, pids=pids)
     term, tok = parser.value(parser.lexer.next(), 0)
+    if tok[0] == EOF and not require_dot:
+        return term
+    if tok[0] != DOT and not require_dot:
+        raise parser.unexpected("'.' or end of input after term", tok)
     _expect_dot(parser, tok)
     tok = parser.lexer.next()
     if tok[0] != EOF:
@@ -449,9 +480,9 @@ def parse_term(text: str, *, path: str | None = None) -> Term:
     return term
 
 
-def parse_first_term(text: str, *, path: str | None = None) -> Term:
+def parse_first_term(text: str, *, path: str | None = None, pids: bool = False) -> Term:
     """The first term of ``text``; whatever follows its final ``.`` is never read."""
-    parser = _Parser(text, path)
+    parser = _Parser(text, path, pids=pids)
     term, tok = parser.value(parser.lexer.next(), 0)
     _expect_dot(parser, tok)
     return term

@@ -17,6 +17,8 @@ Rules:
   OTP's ``float_to_list(F, [short])`` (``1.0e10``, ``-0.0025``, ``100.0``); NaN and
   infinities raise ValueError. ``bool`` and anything else that is not a term raises
   TypeError.
+* An :class:`ErlPid` is written ``<0.42.0>``, as Erlang prints pids; only a reader
+  called with ``pids=True`` reads it back.
 * :func:`format_term` writes one line with no spaces after commas, like ``~w``.
   :func:`format_pretty` keeps a term on one line when it fits in ``width`` and
   otherwise breaks tuples, lists and maps one element per line, aligned after the
@@ -33,7 +35,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from ._lexer import RESERVED_WORDS
-from ._model import Atom, ErlMap, ExternalFun, ImproperList, Term
+from ._model import Atom, ErlMap, ErlPid, ExternalFun, ImproperList, Term
 
 __all__ = ["format_atom", "format_file", "format_pretty", "format_term"]
 
@@ -200,6 +202,9 @@ def _write(term: Term, out: list[str]) -> None:
         out.append("]")
     elif kind is ExternalFun:
         out.append(_format_fun(term))  # type: ignore[arg-type]
+    elif kind is ErlPid:
+        assert isinstance(term, ErlPid)
+        out.append(f"<{term.node}.{term.number}.{term.serial}>")
     elif isinstance(term, int) and not isinstance(term, bool):
         out.append(_format_int(int(term)))
     else:

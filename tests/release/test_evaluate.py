@@ -13,71 +13,7 @@ from relup.release.evaluate import Evaluator, InstallError, Outcome, parse_scrip
 from relup.runtime import AppSpec, Node, Pid, gen_server, supervised_processes
 from relup.terms import parse_term
 from relup.testing import run, run_until_idle
-
-APP = """
-    from relup.runtime import supervisor
-
-    async def start(start_type, args):
-        return ("ok", await supervisor.start_link("kv_sup", args))
-"""
-
-SUP = """
-    from relup.runtime import ChildSpec
-
-    def init(n):
-        children = [
-            ChildSpec(id=i, start=("kv_srv", "start_link", (i,)), modules=("kv_srv",))
-            for i in range(n)
-        ]
-        return ({"strategy": "one_for_one", "intensity": 1000}, children)
-"""
-
-SRV = """
-    import asyncio
-    from relup.runtime import gen_server
-
-    __vsn__ = "{vsn}"
-
-    def start_link(i):
-        return gen_server.start_link("kv_srv", i)
-
-    def init(i):
-        return ("ok", {init_state})
-
-    async def handle_call(request, from_, state):
-        if request == "get":
-            return ("reply", (__vsn__, state), state)
-        if request == "slow":
-            await asyncio.sleep(0.5)
-            return ("reply", "slept", state)
-        return ("reply", "what", state)
-
-    def handle_cast(msg, state):
-        return ("noreply", {{**state, "n": state["n"] + 1}})
-
-    def code_change(old_vsn, state, extra):
-{code_change}
-"""
-
-V1 = {"vsn": "1", "init_state": '{"id": i, "n": 0}', "code_change": "        return ('ok', state)"}
-V2 = {
-    "vsn": "2",
-    "init_state": '{"id": i, "n": 0, "history": []}',
-    "code_change": textwrap.indent(
-        textwrap.dedent(
-            """\
-            if extra == ["boom", state["id"]]:
-                raise ValueError("boom in " + str(state["id"]))
-            if isinstance(old_vsn, tuple) and old_vsn[0] == "down":
-                state = {k: v for k, v in state.items() if k != "history"}
-                return ("ok", {**state, "down_from": old_vsn})
-            return ("ok", {**state, "history": [("up", old_vsn, extra)]})
-            """
-        ),
-        "        ",
-    ),
-}
-BROKEN = "raise ImportError('this version does not import')\n"
+from tests.release.kvapp import BROKEN, SRV, V2, write_app, write_module
 
 UP = """[{load_object_code, {kv, "2", [kv_srv]}}, point_of_no_return,
          {suspend, [kv_srv]}, {load, {kv_srv, brutal_purge, brutal_purge}},
@@ -94,10 +30,7 @@ class Tree:
         self.root = root
 
     def write(self, vsn: str, module: str, source: str) -> Path:
-        path = self.root / "lib" / f"kv-{vsn}" / f"{module}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source), encoding="utf-8")
-        return path
+        return write_module(self.root, vsn, module, source)
 
     def locate(self, app: str, vsn: str, module: str) -> Path:
         return self.root / "lib" / f"{app}-{vsn}" / f"{module}.py"
@@ -106,10 +39,8 @@ class Tree:
 @pytest.fixture
 def tree(tmp_path: Path) -> Tree:
     t = Tree(tmp_path)
-    for vsn, values in (("1", V1), ("2", V2)):
-        t.write(vsn, "kv_app", APP)
-        t.write(vsn, "kv_sup", SUP)
-        t.write(vsn, "kv_srv", SRV.format(**values))
+    for vsn in ("1", "2"):
+        write_app(tmp_path, vsn, servers=0)
     t.write("3", "kv_srv", BROKEN)
     return t
 
@@ -121,9 +52,9 @@ def script(text: str, extra: str = "[]") -> list[Any]:
 async def boot(node: Node, tree: Tree, n: int) -> list[Pid]:
     for mod in ("kv_app", "kv_sup", "kv_srv"):
         node.code.load(mod, tree.locate("kv", "1", mod))
-    node.apps.load(AppSpec(name="kv", vsn="1", modules=("kv_app",), mod=("kv_app", n)))
+    node.apps.load(AppSpec(name="kv", vsn="1", modules=("kv_app",), mod=("kv_app", [n])))
     await node.apps.start("kv")
-    return [pid for sup, _, pid, _ in supervised_processes(node) if sup is not None]
+    return [pid for sup, _, pid, _ in await supervised_processes(node) if sup is not None]
 
 
 def evaluator(node: Node, tree: Tree, **kw: Any) -> Evaluator:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from relup.runtime import (
     ApplicationError,
     AppSpec,
     ChildSpec,
+    GetModulesFailed,
     Node,
     Pid,
     SuspendedSupervisor,
@@ -128,7 +130,7 @@ def test_supervised_processes_walks_every_tree() -> None:
         await node.apps.start("log")
         top = node.apps.top_supervisor("log")
         assert top is not None
-        rows = list(supervised_processes(node))
+        rows = await supervised_processes(node)
         inner = next(r[2] for r in rows if r[1] == "inner")
         shape = [
             (r[0] if r[0] is None else ("top" if r[0] is top else "inner"), r[1], r[3])
@@ -139,11 +141,67 @@ def test_supervised_processes_walks_every_tree() -> None:
             ("top", "w", ("w_mod",)),
             ("top", "inner", ("inner_sup",)),
             ("inner", "leaf", ("Worker",)),
-            ("top", "d", "dynamic"),
+            ("top", "d", ("Worker",)),  # "dynamic": the gen_server was asked
         ] == shape
         assert all(isinstance(r[2], Pid) and process.is_alive(r[2]) for r in rows)
         await sys_ops.suspend(inner)
         with pytest.raises(SuspendedSupervisor):
-            list(supervised_processes(node))
+            await supervised_processes(node)
+
+    run(main)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [SystemExit(1), KeyboardInterrupt(), asyncio.CancelledError(), ValueError("no")],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_start_callback_raising_anything_fails_the_start(exc: BaseException) -> None:
+    """start raises ApplicationError with the exception (it never waits forever)."""
+
+    class Crashing:
+        @staticmethod
+        async def start(start_type: str, args: Any) -> Any:
+            raise exc
+
+    async def main(node: Node) -> None:
+        node.apps.load(AppSpec(name="crashing", mod=(Crashing, None)))
+        with pytest.raises(ApplicationError) as info:
+            await asyncio.wait_for(node.apps.start("crashing"), 2)
+        assert exc is info.value.reason
+        assert [] == node.apps.which_applications()
+        await run_until_idle(node)
+        assert [process.self()] == node.processes()
+
+    run(main)
+
+
+def test_a_dynamic_child_that_does_not_answer_fails_the_walk() -> None:
+    """supervised_processes raises GetModulesFailed naming the silent pid (spec §5.2)."""
+
+    class Silent:
+        @staticmethod
+        async def start_link() -> Pid:
+            return process.spawn_link(process.receive, lambda m: False)
+
+    class SilentSup:
+        @staticmethod
+        def init(_: Any) -> Any:
+            return ({}, [ChildSpec(id="s", start=(Silent, "start_link", ()), modules="dynamic")])
+
+    class SilentApp:
+        @staticmethod
+        async def start(start_type: str, args: Any) -> Any:
+            return ("ok", await supervisor.start_link(SilentSup))
+
+    async def main(node: Node) -> None:
+        node.apps.load(AppSpec(name="silent", mod=(SilentApp, None)))
+        await node.apps.start("silent")
+        top = node.apps.top_supervisor("silent")
+        assert top is not None
+        silent = (await supervisor.which_children(top))[0][1]
+        with pytest.raises(GetModulesFailed) as info:
+            await supervised_processes(node, timeout=0.02)
+        assert silent is info.value.pid
 
     run(main)

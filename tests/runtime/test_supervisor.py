@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,13 @@ import pytest
 
 from relup.runtime import (
     ChildSpec,
+    Exit,
+    GetModulesFailed,
     Node,
     Pid,
     StartError,
     SupervisorError,
+    SuspendedSupervisor,
     gen_server,
     process,
     supervisor,
@@ -333,3 +337,174 @@ def test_supervisor_code_change_rereads_specs(write: Callable[[str, str], Path])
         assert c is not None and process.is_alive(c)
 
     run(main)
+
+
+class RawChild:
+    """A raw (non-gen_server) child: it never answers system messages, unless told to."""
+
+    @staticmethod
+    async def start_link(answer: bool = False) -> Pid:
+        return process.spawn_link(RawChild.loop, answer)
+
+    @staticmethod
+    async def loop(answer: bool) -> Any:
+        msg = await process.receive()
+        if answer and getattr(msg, "request", None) == ("get_modules",):
+            gen_server.reply(msg, ["raw_mod"])
+        return process.then(RawChild.loop, answer)
+
+
+class TestWalk:
+    """supervisor.walk: the rows the release handler reads, "dynamic" children asked."""
+
+    def test_dynamic_children_are_asked(self) -> None:
+        """Worker and supervisor children declared "dynamic" are listed with their answer."""
+
+        async def main(node: Node) -> None:
+            inner = ChildSpec(
+                id="inner",
+                start=(supervisor, "start_link", (Sup, ({}, [spec("leaf", modules="dynamic")]))),
+                type="supervisor",
+                modules="dynamic",
+            )
+            raw = ChildSpec(id="raw", start=(RawChild, "start_link", (True,)), modules="dynamic")
+            kids = [spec("w", modules="dynamic"), inner, raw, spec("s", modules=("m1", "m2"))]
+            top = await supervisor.start_link(Sup, ({}, kids))
+            assert top is not None
+            rows = await supervisor.walk(node, top)
+            by_id = {row[1]: row for row in rows}
+            assert (None, None, top, ("Sup",)) == rows[0]
+            assert ("Worker",) == by_id["w"][3]
+            assert ("Sup",) == by_id["inner"][3]  # a supervisor answers its user module
+            assert ("Worker",) == by_id["leaf"][3] and by_id["inner"][2] is by_id["leaf"][0]
+            assert ("raw_mod",) == by_id["raw"][3]  # a raw loop that chose to answer
+            assert ("m1", "m2") == by_id["s"][3]
+            assert [None, "w", "inner", "leaf", "raw", "s"] == [row[1] for row in rows]
+
+        run(main)
+
+    def test_no_answer_in_time_is_get_modules_failed_naming_the_pid(self) -> None:
+        """A dynamic child that does not answer fails the walk after one timeout."""
+
+        async def main(node: Node) -> None:
+            silent = [
+                ChildSpec(id=n, start=(RawChild, "start_link", ()), modules="dynamic")
+                for n in ("quiet1", "quiet2")
+            ]
+            top = await supervisor.start_link(Sup, ({}, [spec("a"), *silent]))
+            assert top is not None
+            first = (await pids(top))["quiet1"]
+            started = node.loop.time()
+            with pytest.raises(GetModulesFailed) as info:
+                await supervisor.walk(node, top, timeout=0.05)
+            assert first is info.value.pid
+            assert ("quiet1", "get_modules_failed") == (info.value.child_id, info.value.reason)
+            assert repr(first) in str(info.value)
+            assert node.loop.time() - started < 1.0  # one timeout, not one per process
+
+        run(main)
+
+    def test_children_gone_or_not_running_are_handled(self) -> None:
+        """A child without a pid is skipped; one that is gone when asked has no modules."""
+
+        async def main(node: Node) -> None:
+            kids = [spec("a", modules="dynamic"), spec("b", restart="temporary")]
+            top = await supervisor.start_link(Sup, ({}, kids))
+            assert top is not None
+            await supervisor.terminate_child(top, "a")
+            assert [None, "b"] == [row[1] for row in await supervisor.walk(node, top)]
+            gone = (await pids(top))["b"]
+            await supervisor.terminate_child(top, "b")
+            assert () == await supervisor.get_modules(gone)
+
+        run(main)
+
+    def test_a_suspended_supervisor_refuses_the_walk(self) -> None:
+        async def main(node: Node) -> None:
+            top = await supervisor.start_link(Sup, ({}, [spec("a")]))
+            assert top is not None
+            await sys_ops.suspend(top)
+            with pytest.raises(SuspendedSupervisor):
+                await supervisor.walk(node, top)
+
+        run(main)
+
+
+class TestStartFunctionFailures:
+    @pytest.mark.parametrize(
+        "exc",
+        [SystemExit(1), KeyboardInterrupt(), asyncio.CancelledError(), Exit("quit")],
+        ids=lambda e: type(e).__name__,
+    )
+    def test_anything_raised_by_a_start_function_is_a_failed_start(
+        self, exc: BaseException
+    ) -> None:
+        """As under OTP's catch: start_child fails with the reason, the supervisor lives on."""
+
+        class Bad:
+            @staticmethod
+            def start_link() -> Pid:
+                raise exc
+
+        async def main(node: Node) -> None:
+            sup = await supervisor.start_link(Sup, ({}, [spec("a")]))
+            assert sup is not None
+            with pytest.raises(SupervisorError) as info:
+                await supervisor.start_child(
+                    sup, ChildSpec(id="bad", start=(Bad, "start_link", ()))
+                )
+            assert (exc.reason if isinstance(exc, Exit) else exc) == info.value.reason
+            assert process.is_alive(sup)
+            assert ["a"] == list(await pids(sup))
+
+        run(main)
+
+
+class Flaky:
+    """A child whose next ``failures`` starts fail."""
+
+    failures = 0
+
+    @staticmethod
+    async def start_link(name: str) -> Pid | None:
+        if Flaky.failures:
+            Flaky.failures -= 1
+            raise RuntimeError("not yet")
+        return await gen_server.start_link(Worker, (name, False))
+
+
+class TestFailedRestarts:
+    def test_a_failed_restart_is_retried_and_each_attempt_counts(self) -> None:
+        """A restart that fails is tried again (child "restarting" meanwhile), as in OTP."""
+
+        async def main(node: Node) -> None:
+            Flaky.failures = 0
+            flaky = ChildSpec(id="f", start=(Flaky, "start_link", ("f",)))
+            sup = await supervisor.start_link(Sup, ({"intensity": 3, "period": 5}, [flaky]))
+            assert sup is not None
+            old = (await pids(sup))["f"]
+            Flaky.failures = 2
+            await crash(old)
+            await run_until_idle(node)
+            new = (await pids(sup))["f"]
+            assert isinstance(new, Pid) and new is not old and process.is_alive(new)
+            assert 0 == Flaky.failures
+            assert 3 == len(node.process(sup).state.restarts)  # the crash and two retries
+
+        run(main)
+
+    def test_failing_retries_exhaust_the_intensity(self) -> None:
+        """Retries count as restarts: too many of them stop the supervisor (shutdown)."""
+
+        async def main(node: Node) -> None:
+            Flaky.failures = 0
+            flaky = ChildSpec(id="f", start=(Flaky, "start_link", ("f",)))
+            sup = await supervisor.start(Sup, ({"intensity": 2, "period": 5}, [flaky]))
+            assert sup is not None
+            ref = process.monitor(sup)
+            Flaky.failures = 10
+            await crash((await pids(sup))["f"])
+            assert ("DOWN", ref, "process", sup, "shutdown") == await process.receive(timeout=2)
+            assert 8 == Flaky.failures  # two attempts fit the intensity; the third is one too many
+
+        run(main)

@@ -1,15 +1,17 @@
-"""Atom, ErlMap, ImproperList and Erlang's exact equality."""
+"""Atom, ErlMap, ErlPid, ImproperList and Erlang's exact equality."""
 
 from __future__ import annotations
 
 import copy
 import pickle
+from typing import Any
 
 import pytest
 
 from relup.terms import (
     Atom,
     ErlMap,
+    ErlPid,
     ExternalFun,
     ImproperList,
     Term,
@@ -166,3 +168,19 @@ class TestImproperList:
         """[| b] is not a list."""
         with pytest.raises(ValueError):
             ImproperList((), 1)
+
+
+class TestErlPid:
+    def test_equality_and_hash(self) -> None:
+        """Pids are values: equal parts, equal pids; Erlang equality agrees."""
+        assert ErlPid(0, 1, 0) == ErlPid(0, 1, 0)
+        assert {ErlPid(0, 1, 0)} == {ErlPid(0, 1, 0)}
+        assert equal(ErlPid(0, 1, 0), ErlPid(0, 1, 0))
+        assert not equal(ErlPid(0, 1, 0), ErlPid(0, 2, 0))
+        assert not equal(ErlPid(0, 1, 0), (0, 1, 0))
+
+    @pytest.mark.parametrize("parts", [(-1, 0, 0), (0, 1.0, 0), (0, 0, True)])
+    def test_parts_are_non_negative_ints(self, parts: tuple[Any, ...]) -> None:
+        """A pid part that Erlang could not print is refused."""
+        with pytest.raises(ValueError):
+            ErlPid(*parts)

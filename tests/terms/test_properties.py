@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from relup.terms import (
+    ErlMap,
+    ErlPid,
+    ImproperList,
     Term,
     TermSyntaxError,
     equal,
@@ -19,7 +23,7 @@ from relup.terms import (
     parse_term,
     parse_terms,
 )
-from tests.strategies import terms
+from tests.strategies import terms, terms_with_pids
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
@@ -89,6 +93,40 @@ def test_format_term_then_parse_term_gives_an_equal_term(term: Term) -> None:
     assert equal(term, parse_term(format_term(term) + "."))
 
 
+def holds_pid(term: Term) -> bool:
+    if isinstance(term, ErlPid):
+        return True
+    if isinstance(term, list | tuple):
+        return any(holds_pid(t) for t in term)
+    if isinstance(term, ErlMap):
+        return any(holds_pid(k) or holds_pid(v) for k, v in term.pairs())
+    if isinstance(term, ImproperList):
+        return any(holds_pid(t) for t in term.items) or holds_pid(term.tail)
+    return False
+
+
+@FEW
+@given(terms_with_pids)
+def test_pids_round_trip_only_when_asked_for(term: Term) -> None:
+    """With pids=True every term reads back; without, text holding a pid is refused."""
+    text = format_term(term) + "."
+    assert equal(term, parse_term(text, pids=True))
+    if holds_pid(term):
+        with pytest.raises(TermSyntaxError):
+            parse_term(text)
+    else:
+        assert equal(term, parse_term(text))
+
+
+@FEW
+@given(terms)
+def test_pid_opt_in_changes_nothing_for_pid_free_text(term: Term) -> None:
+    """Text without pids reads the same with and without the opt-ins."""
+    text = format_term(term)
+    assert equal(term, parse_term(text + ".", pids=True))
+    assert equal(term, parse_term(text, pids=True, require_dot=False))
+
+
 @FEW
 @given(terms, st.integers(min_value=1, max_value=100))
 def test_format_pretty_then_parse_term_gives_an_equal_term(term: Term, width: int) -> None:
@@ -124,8 +162,9 @@ def test_format_term_is_one_line(term: Term) -> None:
 def test_any_text_parses_or_raises_term_syntax_error(text: str) -> None:
     """The reader raises nothing but TermSyntaxError, whatever the text."""
     for parse in (parse_terms, parse_first_term, parse_term):
-        with contextlib.suppress(TermSyntaxError):
-            parse(text)
+        for pids in (False, True):
+            with contextlib.suppress(TermSyntaxError):
+                parse(text, pids=pids)
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,6 +10,7 @@ import pytest
 from relup.terms import (
     Atom,
     ErlMap,
+    ErlPid,
     ExternalFun,
     ImproperList,
     Term,
@@ -369,6 +370,66 @@ class TestTermsAndDots:
         with pytest.raises(TermSyntaxError) as info:
             parse_term("  \n")
         assert (2, 1) == (info.value.line, info.value.col)
+
+
+class TestPids:
+    def test_pids_are_read_only_when_asked_for(self) -> None:
+        """<0.42.0> is an ErlPid with pids=True and the same scan error as before without."""
+        assert (Atom("a"), ErlPid(0, 42, 0), [ErlPid(1, 2, 3)]) == parse_term(
+            "{a, <0.42.0>, [<1.2.3>]}.", pids=True
+        )
+        with pytest.raises(TermSyntaxError) as info:
+            parse_term("{a, <0.42.0>}.")
+        assert ("scan", 1, 6) == (info.value.stage, info.value.line, info.value.col)
+        assert "expected '<<', got '<0'" == info.value.message
+
+    def test_pids_in_maps_and_every_reader(self) -> None:
+        """Pids may be map keys and values; parse_terms and parse_first_term take the flag."""
+        m = parse_term("#{<0.1.0> => <0.2.0>}.", pids=True)
+        assert isinstance(m, ErlMap) and ErlPid(0, 2, 0) == m[ErlPid(0, 1, 0)]
+        assert [ErlPid(0, 7, 0)] == parse_terms("<0.7.0>.", pids=True)
+        assert ErlPid(0, 7, 0) == parse_first_term("<0.7.0>. <junk", pids=True)
+
+    @pytest.mark.parametrize(
+        ("text", "col"),
+        [
+            ("<0.1>.", 5),  # the second dot is missing
+            ("<0.1.>.", 6),
+            ("<0 .1.0>.", 3),  # no blanks inside a pid
+            ("<a.1.0>.", 2),
+            ("<-1.0.0>.", 2),
+            ("<0.1.0.", 7),
+            ("<<<0.1.0>>>.", 3),  # a binary segment cannot be a pid
+        ],
+    )
+    def test_malformed_pid_is_reported_where_it_goes_wrong(self, text: str, col: int) -> None:
+        """The column is the first character that cannot continue a pid."""
+        with pytest.raises(TermSyntaxError) as info:
+            parse_term(text, pids=True)
+        assert (1, col) == (info.value.line, info.value.col)
+
+
+class TestOptionalDot:
+    def test_final_dot_may_be_left_out(self) -> None:
+        """require_dot=False: the term may end at the end of input, or with its dot."""
+        assert (Atom("get"), 1) == parse_term("{get, 1}", require_dot=False)
+        assert (Atom("get"), 1) == parse_term("{get, 1}. % done", require_dot=False)
+        assert Atom("a") == parse_term("a % comment", require_dot=False)
+
+    def test_anything_else_after_the_term_is_an_error(self) -> None:
+        """A second term is refused where it starts, as with the dot required."""
+        with pytest.raises(TermSyntaxError) as info:
+            parse_term("{a} b", require_dot=False)
+        assert (1, 5) == (info.value.line, info.value.col)
+        with pytest.raises(TermSyntaxError) as info:
+            parse_term("a. b", require_dot=False)
+        assert (1, 4) == (info.value.line, info.value.col)
+
+    def test_default_still_requires_the_dot(self) -> None:
+        """Without the opt-in a missing dot is reported at the end of input, as before."""
+        with pytest.raises(TermSyntaxError) as info:
+            parse_term("{a}")
+        assert (1, 4) == (info.value.line, info.value.col)
 
 
 class TestErrorPositions:

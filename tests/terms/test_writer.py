@@ -9,6 +9,7 @@ import pytest
 from relup.terms import (
     Atom,
     ErlMap,
+    ErlPid,
     ExternalFun,
     ImproperList,
     Term,
@@ -106,6 +107,13 @@ class TestFormatTerm:
         value = -(7**9000)
         text = format_term(value)
         assert (True, value) == (text[1:].isdigit(), parse_term(text + "."))
+
+
+def test_pid_is_written_as_erlang_prints_it() -> None:
+    """An ErlPid is written <A.B.C>, and reads back only with pids=True."""
+    term = (Atom("from"), ErlPid(0, 42, 0), [ErlPid(1, 2, 3)])
+    assert "{from,<0.42.0>,[<1.2.3>]}" == format_term(term)
+    assert term == parse_term(format_term(term) + ".", pids=True)
 
 
 class TestFormatPretty:
