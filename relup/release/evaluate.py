@@ -48,7 +48,7 @@ from relup.plan.reasons import PlanError
 from relup.plan.script import typed
 from relup.runtime import supervisor, sys_ops
 from relup.runtime._errors import NodeError
-from relup.runtime._process import Ref
+from relup.runtime._process import Pid, Ref
 from relup.runtime.application import supervised_processes
 from relup.runtime.gen_server import compute_code_change
 from relup.runtime.handles import runs_version
@@ -181,6 +181,8 @@ class Evaluator:
         self._suspended: dict[Process, float] = {}
         self._modules_of: dict[Process, Sequence[str]] = {}
         self._lagged: set[Process] = set()
+        #: handles this install registered (modules new to the node), for rollback
+        self._new_handles: list[str] = []
         self._states: dict[Process, Any] = {}
         self._stopped: list[tuple[Pid, Any]] = []
         self._started: list[tuple[Pid, Any]] = []
@@ -208,14 +210,22 @@ class Evaluator:
         ``apply`` instructions before the point of no return are executed, as OTP does.
         """
         self.check_purges(script)
+        self._register_handles(script)
         for i, instr in enumerate(script, 1):
             if instr is ins.POINT_OF_NO_RETURN:
                 break
             try:
                 await self._pre(instr)
             except _Failure as f:
+                self._forget_new_handles()
                 raise self._error(f, i, instr) from f.__cause__
         self._prepared.clear()
+        self._forget_new_handles()
+
+    def _forget_new_handles(self) -> None:
+        for mod in self._new_handles:
+            self.code.drop_handle(mod)
+        self._new_handles.clear()
 
     async def run(self, script: Sequence[ins.Instruction]) -> Outcome:
         """Evaluate the script; commit on success, roll back and raise InstallError on failure."""
@@ -233,6 +243,7 @@ class Evaluator:
 
     async def _run(self, script: Sequence[ins.Instruction], started: float) -> Outcome:
         self._watermark = _next_pid_id()
+        self._register_handles(script)
         past_ponr = False
         for i, instr in enumerate(script, 1):
             try:
@@ -254,6 +265,19 @@ class Evaluator:
         await self._commit()
         self._outcome.duration = time.perf_counter() - started
         return self._outcome
+
+    def _register_handles(self, script: Sequence[ins.Instruction]) -> None:
+        """A handle for every module the script loads, before any of them executes.
+
+        A new version's top level may ``import`` another module of the same install
+        that the node does not have yet (an added module): its handle must exist.
+        """
+        for instr in script:
+            if isinstance(instr, ins.LoadObjectCode):
+                for mod in instr.modules:
+                    if not self.code.has_handle(mod):
+                        self.code.handle(mod)
+                        self._new_handles.append(mod)
 
     # ------------------------------------------------------------------ steps
     async def _pre(self, instr: ins.Instruction) -> None:
@@ -310,7 +334,7 @@ class Evaluator:
         wanted = set(modules)
         found: list[Process] = []
         try:
-            tree = await supervised_processes(self.node)
+            tree = await supervised_processes(self.node, own_suspended=self._suspended)
         except NodeError as e:
             raise _Failure(f"cannot list the supervised processes: {e}") from e
         for _sup, _id, pid, mods in tree:
@@ -409,7 +433,9 @@ class Evaluator:
         self._emit("code_change", processes=changed)
 
     async def _stop(self, modules: tuple[str, ...]) -> None:
-        for _sup, cid, pid, mods in await supervised_processes(self.node):
+        for _sup, cid, pid, mods in await supervised_processes(
+            self.node, own_suspended=self._suspended
+        ):
             if _sup is None or isinstance(mods, str) or not set(modules).intersection(mods):
                 continue
             try:
@@ -428,9 +454,19 @@ class Evaluator:
         del modules  # OTP restarts the children its stop instruction stopped
 
     async def _apply(self, instr: ins.Apply) -> None:
+        """Call ``{apply, {M, F, A}}``; processes named in ``A`` run during the call.
+
+        An apply often asks a process this install suspended to do something (a
+        supervisor to start the child its new specification added). Such a process,
+        named in the arguments by pid or registered name, is resumed for the call and
+        suspended again afterwards; every other suspended process stays suspended.
+        """
         args = self.to_python(instr.args)
         if not isinstance(args, list):
             raise _Failure(f"apply arguments must be a list, got {format_term(instr.args)}")
+        named = [p for p in (self._named(a) for a in args) if p in self._suspended]
+        for proc in named:
+            sys_ops.resume_process(proc)
         try:
             result = self.apply_fn(instr.module, instr.function, args)
             aw = maybe_await(result)
@@ -438,6 +474,22 @@ class Evaluator:
                 await aw
         except Exception as e:
             raise _Failure(f"{instr.module}.{instr.function} raised {e!r}", reason=e) from e
+        finally:
+            if named:
+                self._lagged.update(named)
+                late = await sys_ops.await_suspended(named, DEFAULT_SUSPEND_TIMEOUT)
+                if late:
+                    raise _Failure(
+                        f"{_pids(p.pid for p in late)} did not return to a message boundary "
+                        f"after {instr.module}.{instr.function}",
+                        pid=late[0].pid,
+                        reason="suspend_timeout",
+                    )
+
+    def _named(self, arg: Any) -> Process | None:
+        if isinstance(arg, str):
+            return self.node.lookup(arg)
+        return arg._proc if isinstance(arg, Pid) else None
 
     # ------------------------------------------------------------------ outcome
     async def _commit(self) -> None:
@@ -512,6 +564,7 @@ class Evaluator:
             name = getattr(proc.mod, "__name__", None)
             if name in changed or any(runs_version(proc, v) for v in new_versions):
                 self.node.terminate(proc, "killed")
+        self._forget_new_handles()
         self._emit("rollback", processes=len(self._suspended))
         self._resume_all()
         # Children that ``stop`` ended and ``start`` did not bring back: restart them.

@@ -176,7 +176,12 @@ class ReleaseHandler:
         self.releases = after_restart(self.root.store.read())
         entry = boot_release(self.releases)
         manifest = self.root.manifest(entry.vsn)
-        for spec in self._specs(manifest).values():
+        specs = self._specs(manifest)
+        # Every handle first: a module's top level may import any module of the release.
+        for spec in specs.values():
+            for mod in spec.modules:
+                self.node.code.handle(mod)
+        for spec in specs.values():
             for mod in spec.modules:
                 self.node.code.load(mod, self.root.module_path(spec.name, spec.vsn, mod))
             self.node.apps.load(spec)

@@ -9,8 +9,10 @@ Rules:
   type ``"supervisor"`` are listed, then recursed into (depth first, start order).
 * Supervisor states are read directly, without ``which_children`` calls (the walk
   runs on the node's loop). A supervisor found suspended raises
-  :class:`SuspendedSupervisor` (OTP's ``suspended_supervisor``); one that vanished
-  is skipped.
+  :class:`SuspendedSupervisor` (OTP's ``suspended_supervisor``), unless it is one
+  the caller suspended itself (``own_suspended``: the release handler, which keeps
+  processes suspended until its install commits, reads their state safely at a
+  message boundary); one that vanished is skipped.
 * ``modules`` is always a tuple of module names. A child whose spec says
   ``"dynamic"`` is **asked**, with a ``get_modules`` system request and ``timeout``
   seconds to answer (:func:`get_modules`):
@@ -44,11 +46,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from relup.runtime._calls import call_process
 from relup.runtime._child_specs import SupState, which
 from relup.runtime._errors import CallError, CallTimeout, GetModulesFailed, SuspendedSupervisor
-from relup.runtime._process import Pid, SystemCall
+from relup.runtime._process import Pid, Process, SystemCall
 from relup.runtime._supervisor_server import BEHAVIOUR
 from relup.runtime._system_messages import module_name
 
 if TYPE_CHECKING:
+    from collections.abc import Container
+
     from relup.runtime.node import Node
 
 log = logging.getLogger("relup.runtime")
@@ -92,7 +96,13 @@ async def get_modules(
     return tuple(module_name(m) for m in answer)
 
 
-async def walk(node: Node, top: Pid, *, timeout: float | None = GET_MODULES_TIMEOUT) -> list[Row]:
+async def walk(
+    node: Node,
+    top: Pid,
+    *,
+    timeout: float | None = GET_MODULES_TIMEOUT,
+    own_suspended: Container[Process] = (),
+) -> list[Row]:
     """Every ``(supervisor, child_id, pid, modules)`` of ``top``'s tree, ``top`` first.
 
     ``timeout`` bounds each ``get_modules`` request to a ``"dynamic"`` child. Raises
@@ -103,15 +113,17 @@ async def walk(node: Node, top: Pid, *, timeout: float | None = GET_MODULES_TIME
         return []
     st: SupState = proc.state
     rows: list[Row] = [(None, None, top, (module_name(st.module),))]
-    await _walk(top, rows, timeout)
+    await _walk(top, rows, timeout, own_suspended)
     return rows
 
 
-async def _walk(sup: Pid, rows: list[Row], timeout: float | None) -> None:
+async def _walk(
+    sup: Pid, rows: list[Row], timeout: float | None, own: Container[Process]
+) -> None:
     proc = sup._proc
     if proc is None or proc.mod is not BEHAVIOUR:
         return
-    if proc.suspended:
+    if proc.suspended and proc not in own:
         raise SuspendedSupervisor(sup)
     for child_id, pid, kind, declared in which(proc.state):
         if not isinstance(pid, Pid):
@@ -122,4 +134,4 @@ async def _walk(sup: Pid, rows: list[Row], timeout: float | None) -> None:
             modules = declared
         rows.append((sup, child_id, pid, modules))
         if kind == "supervisor":
-            await _walk(pid, rows, timeout)
+            await _walk(pid, rows, timeout, own)

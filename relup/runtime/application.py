@@ -20,14 +20,14 @@ are asked which modules they run.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from relup.runtime import process
 from relup.runtime._errors import ApplicationError, Exit
-from relup.runtime._process import Pid, current_process
+from relup.runtime._process import Pid, Process, current_process
 from relup.runtime.node import maybe_await
 from relup.runtime.supervisor import GET_MODULES_TIMEOUT, Row, walk
 
@@ -210,7 +210,10 @@ class ApplicationController:
 
 
 async def supervised_processes(
-    node: Node, *, timeout: float | None = GET_MODULES_TIMEOUT
+    node: Node,
+    *,
+    timeout: float | None = GET_MODULES_TIMEOUT,
+    own_suspended: Container[Process] = (),
 ) -> list[Row]:
     """Every ``(supervisor, child_id, pid, modules)`` in the running applications' trees.
 
@@ -224,5 +227,5 @@ async def supervised_processes(
     rows: list[Row] = []
     for run in list(node.apps.running.values()):
         if run.sup is not None:
-            rows += await walk(node, run.sup, timeout=timeout)
+            rows += await walk(node, run.sup, timeout=timeout, own_suspended=own_suspended)
     return rows

@@ -63,6 +63,21 @@ class CodeServer:
             self._handles[name] = h
         return h
 
+    def has_handle(self, name: str) -> bool:
+        return name in self._handles
+
+    def drop_handle(self, name: str) -> None:
+        """Unregister the handle of a module that has no version (an install rolled back)."""
+        if name in self._current or name in self._old or name not in self._handles:
+            return
+        h = self._handles.pop(name)
+        if sys.modules.get(name) is h:
+            prev = self._displaced.pop(name, None)
+            if prev is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = prev
+
     def resolve(self, module: Any) -> Any:
         """A module name, handle or module object → the object to look callbacks up in.
 

@@ -1,0 +1,31 @@
+"""The chapter's greeter: a registered raw process loop whose greeting a reload changes.
+
+    loop() ->
+        receive
+            {greet, Name} -> io:format("Hello, ~s!~n", [Name]), ?MODULE:loop()
+        end.
+
+Here the greeting is sent back to the caller rather than printed. The loop's
+next step is a call through the module (greeter.loop): the fully qualified call
+that moves the process to the current version after each message.
+"""
+
+import greeter
+
+from relup.runtime import process
+
+__vsn__ = "1.0.0"
+
+
+def start_link():
+    """Start the loop, linked to the caller (the supervisor) and registered as "greeter"."""
+    pid = process.spawn_mfa("greeter", "loop", link=True)
+    process.register("greeter", pid)
+    return pid
+
+
+async def loop():
+    match await process.receive():
+        case ("greet", name, sender):
+            process.send(sender, f"Hello, {name}!")
+    return process.then(greeter.loop)
