@@ -50,7 +50,9 @@ BootResult = Mapping[str, Handler] | None
 #: ``boot(node, root)``: sync or async; may return extra control ops ``{op: handler}``.
 BootHook = Callable[[Node, Path], BootResult | Awaitable[BootResult]]
 
-DEFAULT_BOOT: Final = "relup.service.daemon:default_boot"
+#: The release handler boots the root's permanent release (``relup.release.ops``);
+#: ``default_boot`` below is the bare hook for a node without one.
+DEFAULT_BOOT: Final = "relup.release.ops:boot"
 #: Environment variable carrying the lock and sockets through :func:`reexec`.
 REEXEC_ENV: Final = "RELUP_REEXEC_STATE"
 STOP_GRACE: Final = 5.0

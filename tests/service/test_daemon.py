@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from relup.control import Client, Handler, RemoteError
+from relup.release.ops import boot as release_boot
 from relup.runtime import Node
 from relup.service import NodeService, ServiceError, default_boot, reexec
 from relup.service.__main__ import parser
@@ -21,7 +22,7 @@ from tests.service.nodes import wait_for
 class TestBootHooks:
     def test_load_by_name(self) -> None:
         """module:attribute names a callable, nested attributes included."""
-        assert default_boot is load_boot(DEFAULT_BOOT)
+        assert release_boot is load_boot(DEFAULT_BOOT)
         assert hooks.App.start is load_boot("tests.service.hooks:App.start")
 
     @pytest.mark.parametrize(
@@ -40,7 +41,8 @@ class TestBootHooks:
         def local(node: Node, root: Path) -> None:
             pass
 
-        assert DEFAULT_BOOT == boot_spec(default_boot)
+        assert DEFAULT_BOOT == boot_spec(release_boot)
+        assert "relup.service.daemon:default_boot" == boot_spec(default_boot)
         assert "tests.service.hooks:with_apps" == boot_spec(hooks.with_apps)
         assert boot_spec(local) is None
         assert boot_spec(lambda node, root: None) is None

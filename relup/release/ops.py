@@ -1,0 +1,407 @@
+"""The release handler on the control channel: the node's boot hook and its operations.
+
+``relup node start`` runs :func:`boot` (the service's default boot hook): it boots
+the permanent release of the root with a :class:`ReleaseHandler` and returns the
+control operations the operator commands call (``docs/operations.md``). Every
+operation takes and returns JSON; Erlang terms travel as term text, read and
+written with :mod:`relup.runtime.term_mapping`. A refusal is an
+:class:`~relup.control.server.OpError` whose ``kind`` is the reason's class name and
+whose message carries the hint, so the CLI can show both.
+
+Hand-loaded code (``load``): a module loaded by hand is remembered with its file
+until an install or a new load replaces it; ``ps`` marks the processes running it,
+and an install over it is refused unless forced, because the install's ``code_change``
+would start from code nobody reviewed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from relup.control.server import OpError
+from relup.errors import RelupError
+from relup.plan import instructions as ins
+from relup.release.evaluate import parse_script
+from relup.release.handler import InstallReport, ReleaseHandler
+from relup.release.root import ReleaseRoot
+from relup.release.store import ReleaseError
+from relup.runtime import gen_server
+from relup.runtime._errors import NodeError, OldProcesses
+from relup.runtime._process import Pid
+from relup.runtime._system_messages import module_name
+from relup.runtime.application import supervised_processes
+from relup.runtime.handles import runs_version
+from relup.runtime.node import Node
+from relup.runtime.supervisor import is_supervisor
+from relup.runtime.term_mapping import format_value, parse_value
+from relup.terms import format_term
+
+log = logging.getLogger("relup.release")
+
+Op = Callable[[dict[str, Any]], Awaitable[Any]]
+
+#: Measured by bench/upgrade.py: suspend + code_change + resume per process, and the
+#: fixed cost of loading one module version (for the dry run's pause estimate).
+PER_PROCESS = 2e-6
+PER_MODULE = 1e-3
+
+
+def _refuse(e: BaseException) -> OpError:
+    reason = getattr(e, "reason", None)
+    kind = type(reason).__name__ if reason is not None and not isinstance(reason, str) else None
+    hint = getattr(reason, "hint", None)
+    message = str(e) + (f"\nhint: {hint}" if isinstance(hint, str) and hint else "")
+    return OpError(kind or type(e).__name__, message)
+
+
+def _str(args: dict[str, Any], key: str) -> str:
+    value = args.get(key)
+    if not isinstance(value, str) or not value:
+        raise OpError("bad-request", f"{key!r} must be a non-empty string")
+    return value
+
+
+class Operations:
+    """The control operations of one node's release handler."""
+
+    def __init__(self, node: Node, handler: ReleaseHandler) -> None:
+        self.node = node
+        self.handler = handler
+        #: module → file of each module loaded by hand since the last install
+        self.hand_loaded: dict[str, str] = {}
+        self._phases: list[dict[str, Any]] = []
+        self._started = 0.0
+
+    def table(self) -> dict[str, Op]:
+        return {
+            "releases": self.releases,
+            "unpack": self.unpack,
+            "check": self.check,
+            "install": self.install,
+            "install_progress": self.install_progress,
+            "permanent": self.permanent,
+            "remove": self.remove,
+            "ps": self.ps,
+            "call": self.call,
+            "cast": self.cast,
+            "load": self.load,
+            "purge": self.purge,
+        }
+
+    # ---------------------------------------------------------------- releases
+    async def releases(self, args: dict[str, Any]) -> Any:
+        h = self.handler
+        return {
+            "releases": [
+                {
+                    "name": r.name,
+                    "vsn": r.vsn,
+                    "status": r.status.value,
+                    "python": r.python,
+                    "applications": list(r.libs),
+                }
+                for r in h.which_releases()
+            ],
+            "running": h.running,
+            "installing": h.installing,
+            "hand_loaded": dict(self.hand_loaded),
+        }
+
+    async def unpack(self, args: dict[str, Any]) -> Any:
+        package = _str(args, "package")
+        if not Path(package).is_absolute():
+            raise OpError("bad-request", f"the package path must be absolute: {package}")
+        try:
+            return {"vsn": self.handler.unpack(package)}
+        except RelupError as e:
+            raise _refuse(e) from None
+
+    async def check(self, args: dict[str, Any]) -> Any:
+        try:
+            direction, other = await self.handler.check_install(_str(args, "vsn"))
+        except RelupError as e:
+            raise _refuse(e) from None
+        return {"direction": direction, "other": other}
+
+    async def install(self, args: dict[str, Any]) -> Any:
+        vsn = _str(args, "vsn")
+        if args.get("dry_run"):
+            return await self.dry_run(vsn)
+        if self.hand_loaded and not args.get("force"):
+            names = ", ".join(sorted(self.hand_loaded))
+            raise OpError(
+                "HandLoadedCode",
+                f"modules loaded by hand are running: {names}; the install would start "
+                "from them\nhint: load the release's versions back, or pass --force",
+            )
+        timeout = args.get("suspend_timeout")
+        if timeout is not None and not isinstance(timeout, (int, float)):
+            raise OpError("bad-request", "'suspend_timeout' must be a number of seconds")
+        self._phases = []
+        self._started = time.perf_counter()
+        try:
+            report = await self.handler.install(vsn, suspend_timeout=timeout, listener=self._record)
+            if args.get("permanent"):
+                self.handler.make_permanent(vsn)
+        except RelupError as e:
+            self._record("failed", {"error": str(e)})
+            raise _refuse(e) from None
+        self.hand_loaded.clear()
+        return self._report(report, bool(args.get("permanent")))
+
+    def _record(self, phase: str, detail: dict[str, Any]) -> None:
+        at = round(time.perf_counter() - self._started, 6)
+        self._phases.append({"phase": phase, "at": at, "detail": _jsonable(detail)})
+
+    async def install_progress(self, args: dict[str, Any]) -> Any:
+        return {"vsn": self.handler.installing, "phases": list(self._phases)}
+
+    def _report(self, report: InstallReport, permanent: bool) -> dict[str, Any]:
+        out = report.outcome
+        return {
+            "vsn": report.vsn,
+            "previous": report.previous,
+            "direction": report.direction,
+            "duration": round(out.duration, 6),
+            "suspended": out.suspended,
+            "upgraded": out.upgraded,
+            "longest_suspension": round(out.longest_suspension, 6),
+            "killed": [repr(p) for p in out.killed],
+            "unpurged": dict(out.unpurged),
+            "config_changed": list(report.config_changed),
+            "phases": list(self._phases),
+            "permanent": permanent,
+        }
+
+    async def dry_run(self, vsn: str) -> dict[str, Any]:
+        """The plan against the live node, changing nothing (``install --dry-run``)."""
+        h = self.handler
+        try:
+            h._target(vsn)
+            direction, entry = h.find_script(vsn)
+            script = parse_script(entry.instructions)
+        except RelupError as e:
+            raise _refuse(e) from None
+        code = self.node.code
+        loaded = [m for i in script if isinstance(i, ins.LoadObjectCode) for m in i.modules]
+        suspended_mods = {m for i in script if isinstance(i, ins.Suspend) for m in i.names}
+        purged = {m for i in script if isinstance(i, ins.Purge) for m in i.modules}
+        purged |= {i.module for i in script if isinstance(i, ins.Remove)}
+        try:
+            rows = await supervised_processes(self.node)
+        except NodeError as e:
+            raise _refuse(e) from None
+        suspend = [
+            {"pid": repr(pid), "name": pid._proc.name if pid._proc else None, "module": m}
+            for _s, _c, pid, mods in rows
+            for m in mods
+            if m in suspended_mods
+        ]
+        would_kill: list[dict[str, Any]] = []
+        for proc in list(self.node.procs.values()):
+            for mod in sorted(set(loaded) | purged):
+                old, cur = code.old(mod), code.current(mod) if code.is_loaded(mod) else None
+                why = None
+                if old is not None and runs_version(proc, old):
+                    why = f"runs old {mod}, purged when the new version loads"
+                elif cur is not None and mod in purged and runs_version(proc, cur):
+                    why = f"runs {mod}, which this install purges"
+                elif cur is not None and proc.mod is None and runs_version(proc, cur):
+                    why = f"raw loop in {mod}: stays on replaced code (killed by the next purge)"
+                elif cur is not None and proc.mod is not None and runs_version(proc, cur):
+                    why = f"its state holds code of {mod}: it keeps the replaced version"
+                if why:
+                    would_kill.append({"pid": repr(proc.pid), "name": proc.name, "why": why})
+        return {
+            "vsn": vsn,
+            "previous": h.running,
+            "direction": direction,
+            "instructions": [_text(i) for i in script],
+            "modules": loaded,
+            "suspend": suspend,
+            "estimated_pause": round(len(suspend) * PER_PROCESS + len(loaded) * PER_MODULE, 6),
+            "would_kill": would_kill,
+        }
+
+    async def permanent(self, args: dict[str, Any]) -> Any:
+        try:
+            self.handler.make_permanent(_str(args, "vsn"))
+        except RelupError as e:
+            raise _refuse(e) from None
+        return {}
+
+    async def remove(self, args: dict[str, Any]) -> Any:
+        try:
+            self.handler.remove(_str(args, "vsn"))
+        except RelupError as e:
+            raise _refuse(e) from None
+        return {}
+
+    # --------------------------------------------------------------- processes
+    async def ps(self, args: dict[str, Any]) -> Any:
+        out = []
+        for pid in self.node.processes():
+            info = self.node.info(pid)
+            if info is None:
+                continue
+            versions = [{"module": m, "vsn": _vsn(v), "which": w} for m, v, w in info.running]
+            if info.callback_module is not None and not any(
+                v["module"] == info.callback_module for v in versions
+            ):
+                versions.insert(
+                    0,
+                    {
+                        "module": info.callback_module,
+                        "vsn": _vsn(info.callback_vsn),
+                        "which": "current",
+                    },
+                )
+            module = info.callback_module or (versions[0]["module"] if versions else None)
+            if is_supervisor(self.node, pid):
+                proc = pid._proc
+                module = module_name(proc.state.module) if proc is not None else module
+                versions = [v for v in versions if v["module"] != info.callback_module]
+            out.append(
+                {
+                    "pid": repr(pid),
+                    "name": info.registered_name,
+                    "module": module,
+                    "versions": versions,
+                    "status": info.status,
+                    "queue": info.message_queue_len,
+                    "hand_loaded": any(v["module"] in self.hand_loaded for v in versions),
+                }
+            )
+        return {"processes": out}
+
+    def _dest(self, args: dict[str, Any]) -> Pid | str:
+        dest = _str(args, "dest")
+        if dest.startswith("<"):
+            value = self._parse(dest, "dest")
+            if not isinstance(value, Pid):
+                raise OpError("bad-request", f"not a pid: {dest}")
+            return value
+        return dest
+
+    def _parse(self, text: str, what: str) -> Any:
+        try:
+            return parse_value(text, node=self.node)
+        except RelupError as e:
+            raise OpError("TermSyntaxError", f"{what}: {e}") from None
+
+    async def call(self, args: dict[str, Any]) -> Any:
+        dest = self._dest(args)
+        request = self._parse(_str(args, "request"), "request")
+        timeout = args.get("timeout", 5.0)
+        try:
+            reply = await gen_server.call(dest, request, timeout)
+            return {"reply": format_value(reply)}
+        except NodeError as e:
+            raise OpError(type(e).__name__, str(e)) from None
+        except RelupError as e:
+            raise _refuse(e) from None
+
+    async def cast(self, args: dict[str, Any]) -> Any:
+        dest = self._dest(args)
+        gen_server.cast(dest, self._parse(_str(args, "message"), "message"))
+        return {}
+
+    # -------------------------------------------------------------------- code
+    async def load(self, args: dict[str, Any]) -> Any:
+        """The shell's ``l(Mod)``: load a module version as current (killing old-old code)."""
+        module = _str(args, "module")
+        code = self.node.code
+        file = args.get("file")
+        if file is None:
+            if not code.is_loaded(module):
+                raise OpError("NotLoaded", f"module {module} is not loaded; give --file")
+            path = code.current(module).path
+        else:
+            path = str(Path(file).resolve())
+        old = code.old(module)
+        killed = code.kill_runners(old) if old is not None else []
+        try:
+            version = code.load(module, path)
+        except NodeError as e:
+            raise OpError(type(e).__name__, str(e)) from None
+        release_path = self._release_path(module)
+        if release_path is not None and Path(release_path) == Path(path):
+            self.hand_loaded.pop(module, None)
+        else:
+            self.hand_loaded[module] = path
+        log.info("loaded %s from %s by hand", module, path)
+        return {
+            "module": module,
+            "vsn": _vsn(version.vsn),
+            "path": path,
+            "killed": [repr(p) for p in killed],
+        }
+
+    def _release_path(self, module: str) -> str | None:
+        h = self.handler
+        if h.running is None:
+            return None
+        for app, app_vsn in next(r.apps for r in h.which_releases() if r.vsn == h.running):
+            path = h.root.module_path(app, app_vsn, module)
+            if path.exists():
+                return str(path)
+        return None
+
+    async def purge(self, args: dict[str, Any]) -> Any:
+        module = _str(args, "module")
+        code = self.node.code
+        old = code.old(module)
+        if old is None:
+            return {"killed": []}
+        if args.get("soft"):
+            try:
+                code.soft_purge(module)
+            except OldProcesses as e:
+                raise OpError("OldProcesses", str(e)) from None
+            return {"killed": []}
+        killed = code.kill_runners(old)
+        code.discard_old(module)
+        return {"killed": [repr(p) for p in killed]}
+
+
+def _vsn(vsn: Any) -> str | None:
+    """A version for people: ``__vsn__`` as is, else the source's MD5 in hex."""
+    if vsn is None or isinstance(vsn, str):
+        return vsn
+    return f"md5:{vsn:032x}" if isinstance(vsn, int) else repr(vsn)
+
+
+def _text(instr: ins.Instruction) -> str:
+    return format_term(instr.to_term())
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return repr(value)
+
+
+async def boot(node: Node, root: Path) -> dict[str, Op]:
+    """The service's boot hook: boot the permanent release, return the release ops."""
+    release_root = ReleaseRoot(root)
+    handler = ReleaseHandler(node, release_root)
+    if not release_root.store.exists():
+        log.warning(
+            "no releases in %s (create a root with `relup init`): the node runs no applications",
+            root,
+        )
+        return {}
+    try:
+        await handler.boot()
+    except ReleaseError:
+        log.exception("cannot boot the permanent release of %s", root)
+        raise
+    return Operations(node, handler).table()
