@@ -9,6 +9,7 @@ from importlib.metadata import version
 
 import typer
 
+from relup.cli import demo as demo_command
 from relup.cli import generate, node
 from relup.cli import init as init_command
 from relup.cli import pack as pack_command
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+app.command(name="demo")(demo_command.demo)
 app.command(name="generate")(generate.generate)
 app.command(name="pack")(pack_command.pack)
 app.command(name="init")(init_command.init)
