@@ -9,6 +9,8 @@ from importlib.metadata import version
 
 import typer
 
+from relup.cli import appup as appup_command
+from relup.cli import check as check_command
 from relup.cli import demo as demo_command
 from relup.cli import generate, node
 from relup.cli import init as init_command
@@ -25,6 +27,8 @@ app.command(name="demo")(demo_command.demo)
 app.command(name="generate")(generate.generate)
 app.command(name="pack")(pack_command.pack)
 app.command(name="init")(init_command.init)
+app.command(name="check")(check_command.check)
+app.command(name="appup")(appup_command.appup)
 app.add_typer(node.app, name="node")
 
 

@@ -1,0 +1,35 @@
+"""tally's counter (2.0.0): the state counts calls too; code_change converts it both ways."""
+
+import tally_fmt
+import tally_log
+
+from relup.runtime import gen_server
+
+
+async def start_link():
+    return await gen_server.start_link("tally_srv", None, name="tally_srv")
+
+
+def init(args):
+    return ("ok", {"count": 0, "calls": 0})
+
+
+def handle_call(request, from_, state):
+    state = {**state, "calls": state["calls"] + 1}
+    if request == "add":
+        state = {**state, "count": state["count"] + 1}
+        tally_log.note("add", state["count"])
+    return ("reply", tally_fmt.show(state["count"]), state)
+
+
+def handle_cast(msg, state):
+    return ("noreply", state)
+
+
+def code_change(old_vsn, state, extra):
+    """Up from 1.0.0 the state gains "calls" (none counted yet); down to 1.0.0 it loses it."""
+    if old_vsn == ("down", "1.0.0"):
+        return ("ok", {"count": state["count"]})
+    # BROKEN on purpose (variant code-change-raises): the 1.0.0 state has no "calls"
+    # yet, so this raises KeyError and the install fails. Only a rehearsal sees it.
+    return ("ok", {**state, "calls": state["calls"]})
