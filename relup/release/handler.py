@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from relup.errors import RelupError, SpecError, TermSyntaxError
@@ -44,7 +45,7 @@ from relup.plan.python_tree import PythonTree
 from relup.release.evaluate import Evaluator, InstallError, Listener, Outcome, parse_script
 from relup.release.package import unpack as unpack_package
 from relup.release.root import ReleaseRoot, remove_release
-from relup.release.status import Action
+from relup.release.status import Action, Status
 from relup.release.store import (
     ReleaseEntry,
     ReleaseError,
@@ -54,6 +55,7 @@ from relup.release.store import (
     find_release,
     mark_permanent,
     transition,
+    write_atomic,
 )
 from relup.runtime import gen_server, supervisor
 from relup.runtime.application import AppSpec
@@ -64,12 +66,14 @@ from relup.spec.relup_file import RelupEntry, RelupFile
 from relup.terms import format_term, read_first_term
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
     from relup.runtime.node import Node
     from relup.spec.toml_release import ReleaseManifest
 
 log = logging.getLogger("relup.release")
+
+#: ``releases/BOOT_ONCE``: the release a restart instruction asked the next boot for.
+BOOT_ONCE = "BOOT_ONCE"
 
 
 # ------------------------------------------------------------------------- reasons
@@ -167,14 +171,30 @@ class ReleaseHandler:
         #: modules whose old code is still used, with their post-purge method
         self.unpurged: dict[str, str] = {}
         self._installing: str | None = None
+        #: re-executes the node (the service's ``reexec``); None: restarts are refused
+        self.restart: Callable[[], None] | None = None
         #: a test seam handed to each install's Evaluator (see its ``fault``)
         self.fault: Callable[[int, ins.Instruction], None] | None = None
 
     # -------------------------------------------------------------------- boot
     async def boot(self) -> str:
-        """Load and start the permanent release (what a node restart boots)."""
+        """Load and start the permanent release (what a node restart boots).
+
+        If a restart instruction asked for another release (:meth:`_restart_into`),
+        that one boots instead, once, as ``current``; the marker is removed before
+        anything loads, so a crash while booting it falls back to the permanent one.
+        """
         self.releases = after_restart(self.root.store.read())
         entry = boot_release(self.releases)
+        once = self._take_boot_once()
+        if once is not None:
+            try:
+                entry = find_release(self.releases, once)
+            except ReleaseError:
+                log.warning("release %s to boot once is gone: booting %s", once, entry.vsn)
+            else:
+                if entry.status is not Status.PERMANENT:
+                    self.releases = transition(self.releases, once, Action.INSTALL)
         manifest = self.root.manifest(entry.vsn)
         specs = self._specs(manifest)
         # Every handle first: a module's top level may import any module of the release.
@@ -299,9 +319,15 @@ class ReleaseHandler:
         previous = self._running()
         direction, entry = self.find_script(vsn)
         script = parse_script(entry.instructions)
-        for instr in script:
-            if instr in (ins.RESTART_NEW_EMULATOR, ins.RESTART_EMULATOR):
-                raise ReleaseError(RestartNeeded(vsn, format_term(instr.to_term())))
+        restarts = [i for i in script if i in (ins.RESTART_NEW_EMULATOR, ins.RESTART_EMULATOR)]
+        if restarts and self.restart is None:
+            raise ReleaseError(RestartNeeded(vsn, format_term(restarts[0].to_term())))
+        if script and script[0] == ins.RESTART_NEW_EMULATOR:
+            # A new interpreter cannot take over this one's processes: the node
+            # re-executes and boots the target release (docs/differences-from-otp.md).
+            self._restart_into(vsn)
+            return InstallReport(vsn, previous, direction, Outcome(restart="restart_new_emulator"))
+        script = [i for i in script if i != ins.RESTART_EMULATOR]
         new_specs = self._specs(self.root.manifest(vsn))
         saved = self._switch_specs(new_specs)
         ev = self._evaluator(suspend_timeout=suspend_timeout, listener=listener)
@@ -315,7 +341,35 @@ class ReleaseHandler:
         self.running = vsn
         self.unpurged = dict(outcome.unpurged)
         log.info("installed release %s (%s from %s)", vsn, direction, previous)
+        if restarts:
+            outcome.restart = "restart_emulator"
+            self._restart_into(vsn)
         return InstallReport(vsn, previous, direction, outcome, changed)
+
+    # ---------------------------------------------------------------- restarts
+    @property
+    def _boot_once_path(self) -> Path:
+        return self.root.releases_dir / BOOT_ONCE
+
+    def _restart_into(self, vsn: str) -> None:
+        """Have the node re-execute and boot ``vsn`` once (OTP's ``tmp_current``)."""
+        write_atomic(self._boot_once_path, vsn.encode(), self.root.fs)
+        log.info("restarting the node into release %s", vsn)
+        assert self.restart is not None
+        self.restart()
+
+    def _take_boot_once(self) -> str | None:
+        path = self._boot_once_path
+        try:
+            vsn = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as e:
+            log.warning("ignoring unreadable %s: %s", path, e)
+            vsn = ""
+        self.root.fs.remove(path)
+        self.root.fs.fsync_dir(path.parent)
+        return vsn or None
 
     def _evaluator(
         self, *, suspend_timeout: float | None = None, listener: Listener | None = None

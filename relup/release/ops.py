@@ -38,6 +38,7 @@ from relup.runtime.handles import runs_version
 from relup.runtime.node import Node
 from relup.runtime.supervisor import is_supervisor
 from relup.runtime.term_mapping import format_value, parse_value
+from relup.service.daemon import reexec
 from relup.terms import format_term
 
 log = logging.getLogger("relup.release")
@@ -399,6 +400,7 @@ async def boot(node: Node, root: Path) -> dict[str, Op]:
             root,
         )
         return {}
+    handler.restart = reexec
     try:
         await handler.boot()
     except ReleaseError:

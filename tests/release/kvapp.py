@@ -119,18 +119,31 @@ def write_app(tree: Path, vsn: str, servers: int) -> None:
         (tree / "lib" / f"kv-{vsn}" / "kv.appup").write_text(APPUPS[vsn], encoding="utf-8")
 
 
-def write_tree(tree: Path, versions: tuple[str, ...] = ("1", "2", "3"), servers: int = 3) -> Path:
-    """Releases ``versions`` of ``kvrel`` with their relups (each from the previous one)."""
+def write_tree(
+    tree: Path,
+    versions: tuple[str, ...] = ("1", "2", "3"),
+    servers: int = 3,
+    *,
+    python: Mapping[str, str] | None = None,
+    restart_emulator: bool = False,
+) -> Path:
+    """Releases ``versions`` of ``kvrel`` with their relups (each from the previous one).
+
+    ``python`` gives a release another Python version than "3.11" (a restart).
+    """
     previous: str | None = None
     for vsn in versions:
         write_app(tree, vsn, servers)
         release_dir = tree / "releases" / vsn
         release_dir.mkdir(parents=True, exist_ok=True)
-        manifest = ReleaseManifest("kvrel", vsn, "3.11", (RelApp("kv", vsn),))
+        py = (python or {}).get(vsn, "3.11")
+        manifest = ReleaseManifest("kvrel", vsn, py, (RelApp("kv", vsn),))
         (release_dir / "release.toml").write_text(manifest.dumps(), encoding="utf-8")
         if previous is not None:
             base = [Base(str(tree / "releases" / previous))]
-            plan = make_relup(PythonTree(), str(release_dir), base, base)
+            plan = make_relup(
+                PythonTree(), str(release_dir), base, base, restart_emulator=restart_emulator
+            )
             (release_dir / "relup").write_text(plan.relup.to_text(), encoding="utf-8")
         previous = vsn
     return tree

@@ -210,3 +210,44 @@ def test_check_install_runs_the_part_before_the_point_of_no_return(
         assert ("kv_srv", 1) == (info.value.module, info.value.step)
 
     run(main)
+
+
+@pytest.mark.parametrize(
+    ("options", "instruction"),
+    [
+        ({"python": {"2": "3.12"}}, "restart_new_emulator"),
+        ({"restart_emulator": True}, "restart_emulator"),
+    ],
+)
+def test_restart_instructions_reboot_the_node_into_the_release_once(
+    tmp_path: Path, options: dict[str, Any], instruction: str
+) -> None:
+    """A restart instruction re-executes the node into 2 once; the next boot is the permanent 1."""
+    tree = write_tree(tmp_path / "tree", ("1", "2"), **options)
+    root = init_root(tmp_path / "root", pack(tree, "1", tmp_path / "pkg"))
+    package = pack(tree, "2", tmp_path / "pkg")
+    restarts: list[str] = []
+
+    async def install(node: Node) -> None:
+        h = ReleaseHandler(node, root)
+        await h.boot()
+        h.unpack(package)
+        with pytest.raises(ReleaseError):  # no service to restart the node: refused
+            await h.install("2")
+        h.restart = lambda: restarts.append(h.running or "")
+        report = await h.install("2")
+        assert instruction == report.outcome.restart
+
+    async def after_restart(node: Node) -> None:
+        h = ReleaseHandler(node, root)
+        assert "2" == await h.boot()
+        assert {"2": "current", "1": "permanent"} == statuses(h)
+        assert "2" == (await replies(node))[0][0]
+
+    async def after_another_restart(node: Node) -> None:
+        assert "1" == await ReleaseHandler(node, root).boot()
+
+    run(install)
+    assert 1 == len(restarts)
+    run(after_restart)
+    run(after_another_restart)
