@@ -25,6 +25,7 @@ from typing import Any
 from relup.control.server import OpError
 from relup.errors import RelupError
 from relup.plan import instructions as ins
+from relup.release import faults
 from relup.release.evaluate import parse_script
 from relup.release.handler import InstallReport, ReleaseHandler
 from relup.release.root import ReleaseRoot
@@ -392,8 +393,9 @@ def _jsonable(value: Any) -> Any:
 
 async def boot(node: Node, root: Path) -> dict[str, Op]:
     """The service's boot hook: boot the permanent release, return the release ops."""
-    release_root = ReleaseRoot(root)
+    release_root = ReleaseRoot(root, fs=faults.file_system())
     handler = ReleaseHandler(node, release_root)
+    handler.fault = faults.step_fault()
     if not release_root.store.exists():
         log.warning(
             "no releases in %s (create a root with `relup init`): the node runs no applications",
