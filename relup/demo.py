@@ -81,6 +81,9 @@ class DemoReport:
     steps: list[Step]
     clients: list[ClientRecord]
     duration: float
+    #: the longest gap between replies in a window as long as the longest install,
+    #: without one: what the clients see anyway (scheduling, GC)
+    idle_pause: float = 0.0
 
     @property
     def lost(self) -> int:
@@ -97,6 +100,7 @@ class DemoReport:
         return {
             "ok": self.ok,
             "duration": round(self.duration, 3),
+            "idle_pause": round(self.idle_pause, 6),
             "requests": sum(c.requests for c in self.clients),
             "lost": self.lost,
             "steps": [s.__dict__ for s in self.steps],
@@ -217,9 +221,15 @@ def run_demo(clients: int = 4, progress: Callable[[str], None] = lambda _: None)
                         f"{r['direction']:>4} to {vsn}: {r['upgraded']} processes migrated "
                         f"in {r['duration'] * 1000:.1f} ms"
                     )
+                window = max(s.duration for s in steps)
+                w0 = time.perf_counter()
+                time.sleep(max(window, 0.05))
+                w1 = time.perf_counter()
+                time.sleep(SETTLE / 4)
+                idle = max(_gap(t.record.replies, w0, w1) for t in talkers)
             finally:
                 stop.set()
                 for t in talkers:
                     t.join(timeout=10)
         records = [t.record for t in talkers]
-    return DemoReport(steps, records, time.perf_counter() - started)
+    return DemoReport(steps, records, time.perf_counter() - started, idle)
