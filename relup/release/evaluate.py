@@ -38,7 +38,7 @@ import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -184,7 +184,7 @@ class Evaluator:
         #: handles this install registered (modules new to the node), for rollback
         self._new_handles: list[str] = []
         self._states: dict[Process, Any] = {}
-        self._stopped: list[tuple[Pid, Any]] = []
+        self._stopped: list[tuple[Pid, Any, tuple[str, ...]]] = []
         self._started: list[tuple[Pid, Any]] = []
         self._watermark = 0
         self._outcome = Outcome()
@@ -433,58 +433,76 @@ class Evaluator:
         self._emit("code_change", processes=changed)
 
     async def _stop(self, modules: tuple[str, ...]) -> None:
-        for _sup, cid, pid, mods in await supervised_processes(
-            self.node, own_suspended=self._suspended
-        ):
-            if _sup is None or isinstance(mods, str) or not set(modules).intersection(mods):
+        """``{stop, Mods}``: terminate, through their supervisors, the children running Mods."""
+        wanted = set(modules)
+        rows = await supervised_processes(self.node, own_suspended=self._suspended)
+        for sup, cid, pid, mods in rows:
+            if sup is None or not wanted.intersection(mods):
                 continue
             try:
-                await supervisor.terminate_child(_sup, cid)
+                async with self._running([sup]):
+                    await supervisor.terminate_child(sup, cid)
             except NodeError as e:
                 raise _Failure(f"cannot stop {pid!r}: {e}", pid=pid) from e
-            self._stopped.append((_sup, cid))
+            self._stopped.append((sup, cid, tuple(mods)))
 
     async def _start(self, modules: tuple[str, ...]) -> None:
-        for sup, cid in list(self._stopped):
+        """``{start, Mods}``: restart the children a ``stop`` ended that run Mods (OTP)."""
+        wanted = set(modules)
+        for sup, cid, mods in list(self._stopped):
+            if not wanted.intersection(mods) or (sup, cid) in self._started:
+                continue
             try:
-                await supervisor.restart_child(sup, cid)
+                async with self._running([sup]):
+                    await supervisor.restart_child(sup, cid)
             except NodeError as e:
                 raise _Failure(f"cannot start child {cid!r}: {e}") from e
             self._started.append((sup, cid))
-        del modules  # OTP restarts the children its stop instruction stopped
 
-    async def _apply(self, instr: ins.Apply) -> None:
-        """Call ``{apply, {M, F, A}}``; processes named in ``A`` run during the call.
+    @contextlib.asynccontextmanager
+    async def _running(self, dests: Iterable[Any]) -> AsyncIterator[None]:
+        """Resume, for the body's duration, those of ``dests`` this install suspended.
 
-        An apply often asks a process this install suspended to do something (a
-        supervisor to start the child its new specification added). Such a process,
-        named in the arguments by pid or registered name, is resumed for the call and
-        suspended again afterwards; every other suspended process stays suspended.
+        An instruction that asks a process to act (a supervisor to stop or start a
+        child, an ``apply`` naming a server) needs it running; it is suspended again
+        afterwards, and every other suspended process stays suspended throughout.
         """
-        args = self.to_python(instr.args)
-        if not isinstance(args, list):
-            raise _Failure(f"apply arguments must be a list, got {format_term(instr.args)}")
-        named = [p for p in (self._named(a) for a in args) if p in self._suspended]
+        named = [p for p in (self._named(d) for d in dests) if p in self._suspended]
         for proc in named:
             sys_ops.resume_process(proc)
         try:
-            result = self.apply_fn(instr.module, instr.function, args)
-            aw = maybe_await(result)
-            if aw is not None:
-                await aw
-        except Exception as e:
-            raise _Failure(f"{instr.module}.{instr.function} raised {e!r}", reason=e) from e
+            yield
         finally:
             if named:
                 self._lagged.update(named)
                 late = await sys_ops.await_suspended(named, DEFAULT_SUSPEND_TIMEOUT)
                 if late:
                     raise _Failure(
-                        f"{_pids(p.pid for p in late)} did not return to a message boundary "
-                        f"after {instr.module}.{instr.function}",
+                        f"{_pids(p.pid for p in late)} did not return to a message boundary",
                         pid=late[0].pid,
                         reason="suspend_timeout",
                     )
+
+    async def _apply(self, instr: ins.Apply) -> None:
+        """Call ``{apply, {M, F, A}}``; processes named in ``A`` run during the call.
+
+        An apply often asks a process this install suspended to do something (a
+        supervisor to start the child its new specification added): those named in
+        the arguments by pid or registered name run during the call (:meth:`_running`).
+        """
+        args = self.to_python(instr.args)
+        if not isinstance(args, list):
+            raise _Failure(f"apply arguments must be a list, got {format_term(instr.args)}")
+        try:
+            async with self._running(args):
+                result = self.apply_fn(instr.module, instr.function, args)
+                aw = maybe_await(result)
+                if aw is not None:
+                    await aw
+        except _Failure:
+            raise
+        except Exception as e:
+            raise _Failure(f"{instr.module}.{instr.function} raised {e!r}", reason=e) from e
 
     def _named(self, arg: Any) -> Process | None:
         if isinstance(arg, str):
@@ -570,7 +588,7 @@ class Evaluator:
         # Children that ``stop`` ended and ``start`` did not bring back: restart them.
         # Those ``start`` restarted run new code and were killed above.
         started = set(self._started)
-        for sup, cid in self._stopped:
+        for sup, cid, _mods in self._stopped:
             if (sup, cid) not in started:
                 with contextlib.suppress(NodeError):
                     await supervisor.restart_child(sup, cid)

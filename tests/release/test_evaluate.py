@@ -81,6 +81,14 @@ def _to_python(term: Any) -> Any:
     return term
 
 
+async def boot_pids(node: Node) -> list[Pid]:
+    """The servers, in child order, as the supervisor now lists them."""
+    rows = await supervised_processes(node)
+    return [pid for sup, _, pid, _ in sorted(
+        (r for r in rows if r[0] is not None), key=lambda r: r[1]
+    )]  # fmt: skip
+
+
 async def states(pids: list[Pid]) -> list[Any]:
     return [await gen_server.call(p, "get") for p in pids]
 
@@ -277,3 +285,65 @@ def test_illegal_instruction_is_refused_with_its_step() -> None:
     with pytest.raises(InstallError) as info:
         parse_script(parse_term("[point_of_no_return, {frobnicate, x}]."))
     assert (2, "{frobnicate,x}") == (info.value.step, info.value.instruction)
+
+
+def test_stop_load_start_restarts_the_children_on_the_new_code(tree: Tree) -> None:
+    """{stop, [M]} ends the children running M, {start, [M]} brings them back on the new M."""
+    script_text = """[{load_object_code, {kv, "2", [kv_srv]}}, point_of_no_return,
+                      {stop, [kv_srv]}, {load, {kv_srv, brutal_purge, brutal_purge}},
+                      {start, [kv_srv]}]"""
+
+    async def main(node: Node) -> None:
+        before = await boot(node, tree, 3)
+        out = await evaluator(node, tree).run(script(script_text))
+        after = await boot_pids(node)
+        assert 0 == out.upgraded
+        assert set() == set(before) & set(after)  # new processes...
+        assert [("2", {"id": i, "n": 0, "history": []}) for i in range(3)] == await states(after)
+
+    run(main)
+
+
+def test_rollback_after_stop_restarts_the_children_on_the_old_code(tree: Tree) -> None:
+    """A failure after {stop, [M]}: the stopped children come back, running the old M."""
+    script_text = """[{load_object_code, {kv, "2", [kv_srv]}}, point_of_no_return,
+                      {stop, [kv_srv]}, {load, {kv_srv, brutal_purge, brutal_purge}},
+                      {apply, {m, fail, []}}, {start, [kv_srv]}]"""
+
+    async def main(node: Node) -> None:
+        await boot(node, tree, 3)
+        with pytest.raises(InstallError):
+            await evaluator(node, tree).run(script(script_text))
+        await run_until_idle(node)
+        after = await boot_pids(node)
+        assert [("1", {"id": i, "n": 0}) for i in range(3)] == await states(after)
+
+    run(main)
+
+
+def test_remove_and_purge_kill_the_processes_in_the_removed_module_at_commit(
+    tree: Tree,
+) -> None:
+    """{remove, M} then {purge, [M]}: M has no version left and its raw loop is killed."""
+    loop_src = textwrap.dedent(
+        """
+        from relup.runtime import process
+        async def loop():
+            await process.receive()
+            return process.then(loop)
+        """
+    )
+
+    async def main(node: Node) -> None:
+        await boot(node, tree, 1)
+        node.code.load("helper", tree.write("1", "helper", loop_src))
+        import helper  # type: ignore[import-not-found]
+
+        looping = node.spawn(helper.loop)
+        text = """[point_of_no_return, {sync_nodes, id, [other@host]},
+                   {remove, {helper, brutal_purge, brutal_purge}}, {purge, [helper]}]"""
+        out = await evaluator(node, tree).run(script(text))
+        assert [looping] == out.killed
+        assert (False, None) == (node.code.is_loaded("helper"), node.code.old("helper"))
+
+    run(main)

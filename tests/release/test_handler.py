@@ -251,3 +251,37 @@ def test_restart_instructions_reboot_the_node_into_the_release_once(
     assert 1 == len(restarts)
     run(after_restart)
     run(after_another_restart)
+
+
+def test_a_config_only_release_is_an_upgrade(tmp_path: Path) -> None:
+    """Same application versions, a new [config.kv]: applied, and config_change is called."""
+    from relup.plan import Base, make_relup
+    from relup.plan.python_tree import PythonTree
+    from relup.spec.rel import RelApp
+    from relup.spec.toml_release import ReleaseManifest
+
+    tree = write_tree(tmp_path / "tree", ("1",))
+    rel = tree / "releases" / "1-conf"
+    rel.mkdir()
+    manifest = ReleaseManifest(
+        "kvrel", "1-conf", "3.11", (RelApp("kv", "1"),), config={"kv": {"greeting": "hi"}}
+    )
+    (rel / "release.toml").write_text(manifest.dumps(), encoding="utf-8")
+    base = [Base(str(tree / "releases" / "1"))]
+    plan = make_relup(PythonTree(), str(rel), base, base)
+    (rel / "relup").write_text(plan.relup.to_text(), encoding="utf-8")
+    root = init_root(tmp_path / "root", pack(tree, "1", tmp_path / "pkg"))
+    package = pack(tree, "1-conf", tmp_path / "pkg")
+
+    async def main(node: Node) -> None:
+        h = ReleaseHandler(node, root)
+        await h.boot()
+        h.unpack(package)
+        report = await h.install("1-conf")
+        assert (["kv"], 0) == (report.config_changed, report.outcome.upgraded)
+        assert "hi" == node.apps.get_env("kv", "greeting")
+        assert ({"greeting": "hi"}, {}, []) == node.apps.get_env("kv", "seen_config_change")
+        await h.install("1")  # and back
+        assert "hello 1" == node.apps.get_env("kv", "greeting")
+
+    run(main)
