@@ -17,6 +17,7 @@ would start from code nobody reviewed.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from relup.release.evaluate import parse_script
 from relup.release.handler import InstallReport, ReleaseHandler
 from relup.release.root import ReleaseRoot
 from relup.release.store import ReleaseError
+from relup.release.watch import Watcher
 from relup.runtime import gen_server
 from relup.runtime._errors import NodeError, OldProcesses
 from relup.runtime._process import Pid
@@ -43,6 +45,9 @@ from relup.service.daemon import reexec
 from relup.terms import format_term
 
 log = logging.getLogger("relup.release")
+
+#: Set (to anything but empty) by ``relup node start --watch``: reload changed modules.
+WATCH_VAR = "RELUP_WATCH"
 
 Op = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -408,4 +413,9 @@ async def boot(node: Node, root: Path) -> dict[str, Op]:
     except ReleaseError:
         log.exception("cannot boot the permanent release of %s", root)
         raise
-    return Operations(node, handler).table()
+    ops = Operations(node, handler)
+    if os.environ.get(WATCH_VAR):
+        watcher = Watcher(node, on_load=ops.hand_loaded.__setitem__)
+        watcher.start()
+        log.info("watching the running modules' files for changes (%s)", WATCH_VAR)
+    return ops.table()
