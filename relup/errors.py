@@ -4,9 +4,17 @@ Every error relup raises on purpose derives from :class:`RelupError`, so a calle
 (and the CLI) can tell a refusal about the user's input from a bug::
 
     RelupError
-    ├── TermSyntaxError        bad Erlang term text (path, line, col)   relup.terms
-    ├── SpecError              a well-formed term of the wrong shape     relup.spec
-    └── PlanError              the generator refuses: .reason says why   relup.plan
+    ├── TermSyntaxError        bad Erlang term text (path, line, col)      relup.terms
+    ├── SpecError              a well-formed term of the wrong shape        relup.spec
+    ├── PlanError              the generator refuses: .reason says why      relup.plan
+    ├── ReleaseError           a release operation refused (.reason)        relup.release
+    │   ├── StateFileError     releases/RELEASES.toml missing or malformed
+    │   └── PackageError       a package refused before anything is written
+    ├── InstallError           an install step failed and was rolled back   relup.release
+    ├── NodeError              the runtime refused (no process, timeout...)  relup.runtime
+    ├── ControlError           the control channel (auth, protocol, remote)  relup.control
+    │   └── ServiceError       the node as an OS process (start, stop)       relup.service
+    └── CheckError             relup check could not read its inputs         relup.check
 
 Errors carry the data they are about as attributes; the message is built once,
 from that data, and names the file, the thing and the value at fault.
