@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from relup.errors import SpecError, TermSyntaxError
 from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
-from relup.plan.release import Application, Release, boot_order
+from relup.plan.release import Application, Release, checked_release
 from relup.spec.app import AppFile
 from relup.spec.appup import Appup
 from relup.spec.rel import RelFile
@@ -223,72 +223,7 @@ class OtpTree:
     # --- checks and boot order ---------------------------------------------------------
 
     def _ordered(self, rel: RelFile, apps: list[Application]) -> Release:
-        path = rel.path or ""
-        names = {a.name for a in apps}
-        undefined = []
-        for a in apps:
-            for dep in [*a.applications, *a.included_applications]:
-                if dep not in names and dep not in a.optional_applications and dep not in undefined:
-                    undefined.append(dep)
-        if undefined:
-            raise _problem(
-                "undefined_applications",
-                [Atom(u) for u in undefined],
-                f"{path}: applications needed but not in the release: {', '.join(undefined)}",
-            )
-        included: dict[str, Application] = {}
-        for a in apps:
-            for i in a.included_applications:
-                if i in included:
-                    first = included[i]
-                    raise _problem(
-                        "duplicate_include",
-                        [((Atom(i), Atom(first.name), first.vsn, first.directory),
-                          (Atom(i), Atom(a.name), a.vsn, a.directory))],
-                        f"{path}: {i} is included by both {first.name} and {a.name}",
-                    )  # fmt: skip
-                included[i] = a
-        owner: dict[str, Application] = {}
-        for a in apps:
-            for m in a.modules:
-                if m in owner:
-                    first = owner[m]
-                    raise _problem(
-                        "duplicate_modules",
-                        [((Atom(m), Atom(first.name), first.directory),
-                          (Atom(m), Atom(a.name), a.directory))],
-                        f"{path}: module {m} is in both {first.name} and {a.name}",
-                        "a module may belong to one application of a release only",
-                    )  # fmt: skip
-                owner[m] = a
-        order, missing, circular = boot_order(
-            [(a.name, a.included_applications) for a in apps],
-            {a.name: a.applications for a in apps},
-            {a.name: a.included_applications for a in apps},
-            {a.name: a.optional_applications for a in apps},
-        )
-        if circular:
-            versions = {a.name: a.vsn for a in apps}
-            raise _problem(
-                "circular_dependencies",
-                [(Atom(c), versions.get(c, "")) for c in dict.fromkeys(circular)],
-                f"{path}: applications depend on each other in a cycle: {', '.join(circular)}",
-            )
-        if missing:
-            raise _problem(
-                "undefined_applications",
-                [Atom(m) for m in missing],
-                f"{path}: applications needed but not in the release: {', '.join(missing)}",
-            )
-        by_name = {a.name: a for a in apps}
-        return Release(
-            name=rel.name,
-            vsn=rel.vsn,
-            runtime_vsn=rel.erts_vsn,
-            apps=tuple(by_name[n] for n in order),
-            rel_order=tuple(a.name for a in rel.apps),
-            path=path,
-        )
+        return checked_release(rel.name, rel.vsn, rel.erts_vsn, apps, rel.path or "")
 
     # --- appups ------------------------------------------------------------------------
 
