@@ -182,6 +182,7 @@ class Operations:
             "config_changed": list(report.config_changed),
             "phases": list(self._phases),
             "permanent": permanent,
+            "restart": out.restart,
         }
 
     async def dry_run(self, vsn: str) -> dict[str, Any]:
@@ -401,7 +402,7 @@ async def boot(node: Node, root: Path) -> dict[str, Op]:
     release_root = ReleaseRoot(root, fs=faults.file_system())
     handler = ReleaseHandler(node, release_root)
     handler.fault = faults.step_fault()
-    if not release_root.store.exists():
+    if not release_root.releases_dir.exists():
         log.warning(
             "no releases in %s (create a root with `relup init`): the node runs no applications",
             root,
