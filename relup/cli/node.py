@@ -1,15 +1,12 @@
 """``relup node start|stop|status|ping``: the node of a release root, as a service.
 
-Thin commands over :mod:`relup.service`; errors are rendered by
-:mod:`relup.cli.diagnostics`, and :data:`EXIT_STATUS` picks the exit status of the
-channel's errors (see :mod:`relup.cli.exit_codes`).
+Thin commands over :mod:`relup.service`; errors are rendered, and their exit status
+chosen, by :mod:`relup.cli.diagnostics` (see :mod:`relup.cli.exit_codes`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,9 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from relup import service
-from relup.cli import exit_codes
-from relup.cli.diagnostics import render, reporting, stderr
-from relup.control.errors import ControlError, ControlTimeout, NodeNotRunning
+from relup.cli.diagnostics import reporting
 
 app = typer.Typer(
     name="node",
@@ -35,12 +30,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-
-#: Channel errors with their own exit status; every other RelupError exits with FAILED.
-EXIT_STATUS: dict[type[ControlError], int] = {
-    NodeNotRunning: exit_codes.NODE_NOT_RUNNING,
-    ControlTimeout: exit_codes.NO_ANSWER,
-}
 
 RootOption = Annotated[
     Path | None,
@@ -58,23 +47,6 @@ TimeoutOption = Annotated[
     float,
     typer.Option("--timeout", min=0.1, help="Seconds to wait for the node's answer."),
 ]
-
-
-@contextmanager
-def reporting_node() -> Iterator[None]:
-    """Like :func:`reporting`, with the exit statuses of :data:`EXIT_STATUS`."""
-    with reporting():
-        try:
-            yield
-        except ControlError as error:
-            code = next((c for t, c in EXIT_STATUS.items() if isinstance(error, t)), None)
-            if code is None:
-                raise
-            first, *rest = render(error)
-            stderr.print(f"[bold red]error:[/] {escape(first.removeprefix('error: '))}")
-            for line in rest:
-                stderr.print(f"[cyan]hint:[/] {escape(line.removeprefix('hint: '))}")
-            raise typer.Exit(code) from None
 
 
 def _need_root(root: Path | None) -> Path:
@@ -189,7 +161,7 @@ def start(
     fails to start (its log is shown).
     """
     root = _need_root(root)
-    with reporting_node():
+    with reporting():
         status = service.start(
             root, name=name, tcp_port=tcp, foreground=foreground, wait=wait, boot=boot
         )
@@ -218,7 +190,7 @@ def stop(root: RootOption = None, timeout: TimeoutOption = 10.0) -> None:
     there.
     """
     root = _need_root(root)
-    with reporting_node():
+    with reporting():
         pid = service.stop(root, timeout=timeout)
     typer.echo(f"node at {root} stopped (pid {pid})")
 
@@ -232,7 +204,7 @@ def status(
     Exit status 3 if no node runs there, 4 if it does not answer in time.
     """
     root = _need_root(root)
-    with reporting_node():
+    with reporting():
         result = service.status(root, timeout=timeout)
     if as_json:
         _print_json(result)
@@ -250,7 +222,7 @@ def ping(
     answer in time.
     """
     root = _need_root(root)
-    with reporting_node():
+    with reporting():
         seconds = service.ping(root, timeout=timeout)
     if as_json:
         _print_json({"pong": True, "seconds": seconds})
