@@ -3,7 +3,7 @@
 An appup is written by hand and trusted by the generator, so a forgotten module or
 a missing ``code_change`` only shows on a running node. This package compares two
 Python releases and the appups of the newer one, without importing or running any
-of their code:
+of their code in its own process:
 
 * :mod:`~relup.check.classify` reads a module's source with ``ast``: gen_server,
   supervisor or plain, whether it defines ``code_change``, its state's shape;
@@ -12,7 +12,8 @@ of their code:
 * :mod:`~relup.check.draft` drafts appups from it (``relup appup``);
 * :mod:`~relup.check.coverage` checks appups against it (check (a));
 * :mod:`~relup.check.run` runs every check, including the generator (b) and the
-  rehearsal (c, :mod:`~relup.check.rehearsal`, not built yet), into a
+  rehearsal (c, :mod:`~relup.check.rehearsal`: a throwaway node, started as a
+  separate process by :mod:`~relup.check.throwaway`), into a
   :class:`~relup.check.findings.Report`;
 * :mod:`~relup.check.report` writes the report as JSON and JUnit XML;
 * :mod:`~relup.check.inputs` opens a release directory or a package.

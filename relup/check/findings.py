@@ -173,6 +173,33 @@ CODES: Final[dict[str, Code]] = {
         "--rehearse was given but the rehearsal cannot run here",
         "run where the rehearsal is available, or leave out --rehearse",
     ),
+    "rehearsal-node-failed": Code(
+        "rehearsal",
+        "the throwaway node did not start on OLD, or stopped answering during the rehearsal",
+        "start OLD with relup init and relup node start, and read the node's log",
+    ),
+    "rehearsal-install-failed": Code(
+        "rehearsal",
+        "an install on the throwaway node failed (and was rolled back): the node's message "
+        "says which instruction, process and module",
+        "fix what the node's message names, often a code_change that raises",
+    ),
+    "rehearsal-state-differs": Code(
+        "rehearsal",
+        "a gen_server's state after the upgrade and the downgrade is not its state before",
+        "make NEW's code_change going down give back the state OLD had",
+    ),
+    "rehearsal-request-failed": Code(
+        "rehearsal",
+        "a call of the release's exercise function failed while the node was rehearsed",
+        "fix what the first error says: a request lost or answered wrongly during an install",
+    ),
+    "rehearsal-no-traffic": Code(
+        "rehearsal",
+        "a release names no exercise function, so no traffic ran through the service",
+        'name one in release.toml: [release] exercise = "module:function"',
+        "warning",
+    ),
 }
 
 
@@ -200,12 +227,27 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One timed step of a check, for the report (the rehearsal's boot, installs, ...)."""
+
+    name: str
+    seconds: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
-    """One check's outcome: its findings, or why it was skipped."""
+    """One check's outcome: its findings, or why it was skipped; the steps it timed."""
 
     name: str
     findings: tuple[Finding, ...] = ()
     skipped: str | None = None
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def seconds(self) -> float:
+        """How long the timed steps took in all (0 for a check that times none)."""
+        return sum(s.seconds for s in self.steps)
 
     @property
     def description(self) -> str:

@@ -1,11 +1,11 @@
 """OLD and NEW as the user names them: a release directory, its release.toml, or a package.
 
 A release in a tree is read where it is. A package (``<name>-<vsn>.tar.gz``, the
-form CI keeps of the last released version) is first checked with
-:func:`relup.release.package.verify_package` -- which writes nothing -- and then
-extracted into a private temporary directory that :func:`open_release` removes on
-exit: the user's tree is never written to. The extracted files are compared with
-the digests the verification computed, so what is checked is what was verified.
+form CI keeps of the last released version) is verified and extracted by
+:func:`relup.release.package.extract` into a private temporary directory that
+:func:`open_release` removes on exit: the user's tree is never written to. The
+extracted files are compared with the digests the verification computed, so what
+is checked is what was verified.
 
 Messages about an extracted package name its files as ``<package>:<member>``
 (:meth:`OpenedRelease.show`), never by the temporary path.
@@ -14,17 +14,14 @@ Messages about an extracted package name its files as ``<package>:<member>``
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from relup.check.errors import CheckError
 from relup.plan.python_tree import RELEASES_DIR, python_release_file
-from relup.release.package import Package, verify_package
+from relup.release.package import Package, extract
 
 PACKAGE_SUFFIXES = (".tar.gz", ".tgz")
 
@@ -63,9 +60,8 @@ def open_release(ref: str) -> Iterator[OpenedRelease]:
     if is_package(ref):
         if not os.path.isfile(ref):
             raise CheckError(f"package {ref} not found", "name an existing .tar.gz file")
-        package = verify_package(ref)
         with tempfile.TemporaryDirectory(prefix="relup-check-") as tmp:
-            _extract(package, Path(tmp))
+            package = extract(ref, tmp)
             release_dir = os.path.join(tmp, RELEASES_DIR, package.vsn)
             yield OpenedRelease(ref, release_dir, package, tmp)
         return
@@ -82,18 +78,3 @@ def open_release(ref: str) -> Iterator[OpenedRelease]:
             "name a release as releases/<vsn>, releases/<vsn>/release.toml or <name>-<vsn>.tar.gz",
         )
     yield OpenedRelease(ref, os.path.dirname(found) or ".")
-
-
-def _extract(package: Package, target: Path) -> None:
-    """Extract a verified package's regular files under `target`; check them against it."""
-    try:
-        with tarfile.open(package.path, "r:gz") as tar:
-            tar.extractall(target, filter="data")
-    except (tarfile.TarError, OSError, EOFError) as e:
-        raise CheckError(f"cannot extract {package.path}: {e}") from None
-    for name, expected in package.files.items():
-        path = target / name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != expected.sha256:
-            raise CheckError(
-                f"{package.path} changed while it was read (at {name})", "run the check again"
-            )

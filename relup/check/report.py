@@ -7,7 +7,8 @@ check with its status and findings. Its shape is documented in docs/ci.md.
 JUnit (``relup check --junit FILE``) has one ``<testcase>`` per check, in a single
 ``<testsuite>`` named after the upgrade: a failed check holds one ``<failure>``
 whose text lists its findings, a skipped check one ``<skipped>`` with the reason,
-and warnings go to the test case's ``<system-out>``. CI systems (GitHub Actions
+and warnings and timed steps go to the test case's ``<system-out>`` (a check's
+``time`` is the sum of its steps: the rehearsal's). CI systems (GitHub Actions
 reporters, GitLab, Jenkins) show each check as a test, so a red build says which
 check failed and the failure text says what to fix. Written with
 ``xml.etree.ElementTree``, so every message is escaped.
@@ -19,7 +20,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from relup.check.diff import AppDiff, ModuleDiff, ReleaseDiff
-from relup.check.findings import CheckResult, Finding, ReleaseId, Report
+from relup.check.findings import CheckResult, Finding, ReleaseId, Report, Step
 
 JSON_VERSION = 1
 
@@ -66,6 +67,10 @@ def _release_json(r: ReleaseId) -> dict[str, Any]:
     return {"origin": r.origin, "name": r.name, "vsn": r.vsn}
 
 
+def step_json(s: Step) -> dict[str, Any]:
+    return {"name": s.name, "seconds": round(s.seconds, 3), "detail": s.detail}
+
+
 def _check_json(c: CheckResult) -> dict[str, Any]:
     return {
         "name": c.name,
@@ -73,6 +78,7 @@ def _check_json(c: CheckResult) -> dict[str, Any]:
         "status": c.status,
         "skipped": c.skipped,
         "findings": [finding_json(f) for f in c.findings],
+        "steps": [step_json(s) for s in c.steps],
     }
 
 
@@ -94,6 +100,11 @@ def finding_line(f: Finding) -> str:
     return f"{f.code}{f' [{where}]' if where else ''}: {f.message}"
 
 
+def step_line(s: Step) -> str:
+    """One timed step on one line: ``name: 1.234 s (detail)``."""
+    return f"{s.name}: {s.seconds:.3f} s" + (f" ({s.detail})" if s.detail else "")
+
+
 def suite_name(report: Report) -> str:
     return f"relup check {report.old.describe()} -> {report.new.describe()}"
 
@@ -112,7 +123,9 @@ def junit_xml(report: Report) -> bytes:
     suite = ET.SubElement(suites, "testsuite", {"name": suite_name(report), **counts})
     for c in report.checks:
         case = ET.SubElement(
-            suite, "testcase", {"classname": "relup.check", "name": c.name, "time": "0"}
+            suite,
+            "testcase",
+            {"classname": "relup.check", "name": c.name, "time": f"{c.seconds:.3f}"},
         )
         if c.status == "skipped":
             ET.SubElement(case, "skipped", {"message": c.skipped or ""})
@@ -122,9 +135,11 @@ def junit_xml(report: Report) -> bytes:
             summary = f"{len(errors)} finding{'s' if len(errors) > 1 else ''}: {first.code}"
             failure = ET.SubElement(case, "failure", {"message": summary, "type": first.code})
             failure.text = "\n".join(finding_line(f) for f in errors) + "\n"
-        if c.warnings:
+        lines = ["warning: " + finding_line(f) for f in c.warnings]
+        lines += ["step: " + step_line(s) for s in c.steps]
+        if lines:
             out = ET.SubElement(case, "system-out")
-            out.text = "\n".join("warning: " + finding_line(f) for f in c.warnings) + "\n"
+            out.text = "\n".join(lines) + "\n"
     ET.indent(suites)
     text: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
     return text + b"\n"

@@ -5,8 +5,9 @@ computed and the appups compared with it (check (a): ``appups``,
 ``changed-modules``, ``added-removed-modules``, ``state-changes``,
 ``down-mirrors-up``); the relup is generated, up from and down to OLD, exactly as
 ``relup generate NEW --up-from OLD --down-to OLD`` would (check (b): ``relup``),
-and nothing is written; then the rehearsal (check (c)) runs when it can
-(:mod:`relup.check.rehearsal`). A check that cannot run is skipped with its reason:
+and nothing is written; then the rehearsal (check (c)) upgrades and downgrades a
+throwaway node (:mod:`relup.check.rehearsal`), unless it is not asked for or cannot
+run here. A check that cannot run is skipped with its reason:
 everything after ``releases`` when a release does not read, the rehearsal when there
 is no relup.
 """
@@ -79,7 +80,9 @@ def _rehearse(
             finding = Finding("rehearsal-unavailable", f"--rehearse was given, but {why}")
             return CheckResult("rehearsal", (finding,))
         return CheckResult("rehearsal", skipped=why)
-    return CheckResult("rehearsal", tuple(rehearsal.run(old, new, plan)))
+    rehearsed = rehearsal.run(old, new, plan)
+    findings = tuple(_shown(f, (old, new)) for f in rehearsed.findings)
+    return CheckResult("rehearsal", findings, steps=rehearsed.steps)
 
 
 def _shown(finding: Finding, opened: Sequence[OpenedRelease]) -> Finding:

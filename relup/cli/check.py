@@ -87,6 +87,13 @@ def _check_lines(c: CheckResult) -> list[RenderableType]:
             item.append(f" [{where}]")
         item.append(f": {f.message}")
         lines.append(item)
+    for step in c.steps:
+        timed = Text("        ")
+        timed.append(f"{step.seconds:7.3f} s", style="cyan")
+        timed.append(f"  {step.name}")
+        if step.detail:
+            timed.append(f": {step.detail}", style="dim")
+        lines.append(timed)
     return lines
 
 
@@ -146,9 +153,11 @@ def check(
         bool | None,
         typer.Option(
             "--rehearse/--no-rehearse",
-            help="Rehearse the upgrade on a throwaway node (check c). Default: rehearse when "
-            "the rehearsal is available, else report it skipped. --rehearse fails the run if "
-            "it cannot rehearse (it is not built yet, so --rehearse always fails for now).",
+            help="Rehearse the upgrade on a throwaway node (check c): boot OLD, install NEW, "
+            "OLD and NEW again under traffic from the release's exercise function, and "
+            "compare gen_server states before and after the downgrade. Default: rehearse "
+            "when it can run here, else report it skipped. --rehearse fails the run if it "
+            "cannot rehearse; --no-rehearse skips it.",
             show_default=False,
         ),
     ] = None,
@@ -160,11 +169,16 @@ def check(
     gen_servers whose state changes shape run code_change; the down entries
     mirror the up entries; the appup's version is the application's. (b) the
     relup generates (up from and down to OLD; nothing is written). (c) the
-    rehearsal on a throwaway node: not built yet, reported as skipped.
+    rehearsal: a throwaway node, started on OLD in a temporary directory,
+    installs NEW, OLD and NEW again while the release's exercise function
+    (release.toml: exercise = "module:function") drives traffic; every install
+    and every call must succeed, and each gen_server's state after the upgrade
+    and the downgrade must be its state before. Each step is timed.
 
-    Modules are read, never imported. Exit status: 0 when no check failed
-    (a skipped check does not fail the run, and is shown as skipped), 1 when a
-    check failed or OLD/NEW cannot be read, 2 for bad usage.
+    (a) and (b) read modules, never import them; only the rehearsal runs them,
+    in the node's own process. Exit status: 0 when no check failed (a skipped
+    check does not fail the run, and is shown as skipped), 1 when a check
+    failed or OLD/NEW cannot be read, 2 for bad usage.
 
     Example: relup check dist/shop-1.0.0.tar.gz releases/2.0.0 --junit relup-check.xml
     """

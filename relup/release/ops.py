@@ -8,6 +8,13 @@ written with :mod:`relup.runtime.term_mapping`. A refusal is an
 :class:`~relup.control.server.OpError` whose ``kind`` is the reason's class name and
 whose message carries the hint, so the CLI can show both.
 
+Rehearsal support (``relup check`` drives a throwaway node through these):
+``exercise`` runs the running release's exercise function once (the ``exercise``
+key of its release.toml: one round of traffic through the service), and ``states``
+gives the state of every supervised gen_server as term text, keyed by its place in
+the supervision trees, so that states before and after an upgrade and a downgrade
+can be compared.
+
 Hand-loaded code (``load``): a module loaded by hand is remembered with its file
 until an install or a new load replaces it; ``ps`` marks the processes running it,
 and an install over it is refused unless forced, because the install's ``code_change``
@@ -16,6 +23,7 @@ would start from code nobody reviewed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -40,9 +48,15 @@ from relup.runtime.application import supervised_processes
 from relup.runtime.handles import runs_version
 from relup.runtime.node import Node
 from relup.runtime.supervisor import is_supervisor
-from relup.runtime.term_mapping import format_value, parse_value
+from relup.runtime.term_mapping import (
+    TermMappingError,
+    apply,
+    format_value,
+    parse_value,
+    to_term,
+)
 from relup.service.daemon import reexec
-from relup.terms import format_term
+from relup.terms import ErlMap, Term, format_term
 
 log = logging.getLogger("relup.release")
 
@@ -55,6 +69,10 @@ Op = Callable[[dict[str, Any]], Awaitable[Any]]
 #: fixed cost of loading one module version (for the dry run's pause estimate).
 PER_PROCESS = 2e-6
 PER_MODULE = 1e-3
+#: Seconds one run of a release's exercise function may take, unless the request says.
+EXERCISE_TIMEOUT = 10.0
+#: How deep ``states`` looks into a state for values with no term form.
+_STATE_DEPTH = 64
 
 
 def _refuse(e: BaseException) -> OpError:
@@ -82,6 +100,8 @@ class Operations:
         self.hand_loaded: dict[str, str] = {}
         self._phases: list[dict[str, Any]] = []
         self._started = 0.0
+        #: release version → its exercise function (module, function), read once
+        self._exercises: dict[str, tuple[str, str] | None] = {}
 
     def table(self) -> dict[str, Op]:
         return {
@@ -97,6 +117,8 @@ class Operations:
             "cast": self.cast,
             "load": self.load,
             "purge": self.purge,
+            "exercise": self.exercise,
+            "states": self.states,
         }
 
     # ---------------------------------------------------------------- releases
@@ -374,6 +396,105 @@ class Operations:
         killed = code.kill_runners(old)
         code.discard_old(module)
         return {"killed": [repr(p) for p in killed]}
+
+    # ---------------------------------------------------------------- rehearsal
+    async def exercise(self, args: dict[str, Any]) -> Any:
+        """Run the running release's exercise function once; ``{"ran": False}`` if it has none."""
+        timeout = args.get("timeout", EXERCISE_TIMEOUT)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise OpError("bad-request", "'timeout' must be a positive number of seconds")
+        vsn = self.handler.running
+        target = None if vsn is None else self._exercise_of(vsn)
+        if vsn is None or target is None:
+            return {"ran": False, "vsn": vsn}
+        module, function = target
+        name = f"{module}:{function}"
+        if not self.node.code.is_loaded(module):
+            raise OpError(
+                "ExerciseNotInRelease",
+                f"release {vsn} names the exercise function {name}, but no application "
+                f"of the release has a module {module}\nhint: name a module listed in an "
+                "app.toml of the release",
+            )
+        try:
+            await asyncio.wait_for(apply(self.node, module, function, []), timeout)
+        except TimeoutError:
+            raise OpError(
+                "ExerciseTimeout",
+                f"the exercise function {name} did not return within {timeout:g} s",
+            ) from None
+        except Exception as e:
+            log.warning("the exercise function %s failed", name, exc_info=True)
+            raise OpError(
+                "ExerciseFailed", f"the exercise function {name} raised {type(e).__name__}: {e}"
+            ) from None
+        return {"ran": True, "vsn": vsn}
+
+    def _exercise_of(self, vsn: str) -> tuple[str, str] | None:
+        if vsn not in self._exercises:
+            try:
+                self._exercises[vsn] = self.handler.root.manifest(vsn).exercise_function
+            except RelupError as e:
+                raise _refuse(e) from None
+        return self._exercises[vsn]
+
+    async def states(self, args: dict[str, Any]) -> Any:
+        """The state of every supervised gen_server, as term text, keyed by its path.
+
+        The path is the top supervisor's registered name (else its callback module),
+        then each child id down to the process, joined by ``/``; a child of a
+        ``simple_one_for_one`` supervisor has no id and is named by its pid (it is
+        ``dynamic``). In the text, maps are sorted by key and a value with no term
+        form is shown as its ``repr`` (a string), so equal states give equal text.
+        """
+        try:
+            rows = await supervised_processes(self.node)
+        except NodeError as e:
+            raise OpError(type(e).__name__, str(e)) from None
+        paths: dict[Pid, str] = {}
+        out: dict[str, dict[str, Any]] = {}
+        for sup, child_id, pid, _modules in rows:
+            proc = pid._proc
+            if proc is None:
+                continue
+            if sup is None:
+                path = proc.name or module_name(proc.state.module)
+            else:
+                segment = repr(pid) if child_id is None else _state_text(child_id)
+                path = f"{paths.get(sup, repr(sup))}/{segment}"
+            if path in paths.values():
+                path += repr(pid)
+            paths[pid] = path
+            if proc.mod is None or is_supervisor(self.node, pid):
+                continue
+            out[path] = {
+                "pid": repr(pid),
+                "module": module_name(proc.mod),
+                "dynamic": child_id is None,
+                "state": _state_text(proc.state),
+            }
+        return {"states": out}
+
+
+def _state_text(value: Any) -> str:
+    """`value` as term text for comparing (see :meth:`Operations.states`)."""
+    return format_term(_state_term(value, 0))
+
+
+def _state_term(value: Any, depth: int) -> Term:
+    if depth < _STATE_DEPTH:
+        if isinstance(value, dict):
+            pairs = [
+                (_state_term(k, depth + 1), _state_term(v, depth + 1)) for k, v in value.items()
+            ]
+            return ErlMap(sorted(pairs, key=lambda pair: format_term(pair[0])))
+        if isinstance(value, (list, tuple)):
+            items = [_state_term(v, depth + 1) for v in value]
+            return tuple(items) if isinstance(value, tuple) else items
+    try:
+        return to_term(value)
+    except TermMappingError:
+        return repr(value)  # a str: written as a string, "..."
 
 
 def _vsn(vsn: Any) -> str | None:

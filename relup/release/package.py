@@ -30,6 +30,9 @@ to be good, and a refusal leaves ``releases/`` and ``lib/`` exactly as they were
    place (new lib directories first, the release directory last) and the release is
    recorded as unpacked. A crash in between leaves directories no state names; the
    next unpack of the same package replaces or reuses them.
+
+:func:`extract` writes a verified package's files into an empty directory instead of
+a root (``relup check`` reads OLD and NEW from there), with the checks of step 3.
 """
 
 from __future__ import annotations
@@ -290,6 +293,14 @@ class NotPackable(PackageReason):
     why: str
     template = "cannot pack {path}: {why}"
     advice = None
+
+
+# --- extracting a package
+@dataclass(frozen=True)
+class NotEmptyTarget(PackageReason):
+    path: str
+    template = "cannot extract into {path}: it is not an empty directory"
+    advice = "extract a package into a new or empty directory"
 
 
 # ------------------------------------------------------------------------ reading
@@ -694,6 +705,35 @@ def unpack(root: ReleaseRoot, package: str | Path) -> str:
     place_release(root, pkg)
     root.store.write(releases)
     return pkg.vsn
+
+
+def extract(package: str | Path, target: str | Path) -> Package:
+    """Verify `package`, then write its files under the empty directory `target`.
+
+    The release lands in ``<target>/releases/<vsn>/`` and its applications in
+    ``<target>/lib/<app>-<vsn>/``, as in the package. `target` must be missing (it is
+    created) or empty. Every file is checked against the digests the verification
+    computed, so what is extracted is what was verified; on any refusal `target` is
+    left empty. Returns the verified package.
+    """
+    pkg = verify_package(package)
+    target = Path(target)
+    if os.path.lexists(target) and (
+        target.is_symlink() or not target.is_dir() or any(target.iterdir())
+    ):
+        raise PackageError(NotEmptyTarget(str(target)), path=pkg.path)
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        _extract(pkg, target)
+    except BaseException:
+        for entry in list(target.iterdir()):
+            with contextlib.suppress(OSError):
+                if entry.is_dir() and not entry.is_symlink():
+                    REAL_FS.remove_tree(entry)
+                else:
+                    entry.unlink()
+        raise
+    return pkg
 
 
 def lib_difference(lib: Path, pkg: Package, app: str, vsn: str) -> str | None:

@@ -3,7 +3,8 @@
 A Python release tree has the shape of an OTP target system (see
 ``docs/release-format.md``)::
 
-    releases/<vsn>/release.toml     name, version, Python version, applications, config
+    releases/<vsn>/release.toml     name, version, Python version, applications, config,
+                                    the exercise function relup check calls
     releases/<vsn>/relup            written by ``relup generate`` (Erlang term text)
     lib/<app>-<vsn>/app.toml        an application version's metadata
     lib/<app>-<vsn>/<app>.appup     its appup (Erlang term text, OTP grammar)
@@ -50,6 +51,8 @@ APP_FILE = "app.toml"
 #: Module and application names: what ``import`` accepts, and an atom without quotes.
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _PYTHON = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")
+#: ``exercise = "module:function"``: a module name, then a Python function name.
+_EXERCISE = re.compile(r"([a-z_][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)\Z")
 
 
 class TomlSyntaxError(SpecError):
@@ -174,14 +177,28 @@ def _names(table: Mapping[str, Any], key: str, where: str, path: str | None) -> 
 
 @dataclass(frozen=True, slots=True)
 class ReleaseManifest:
-    """``releases/<vsn>/release.toml``: what `.rel` and ``sys.config`` hold for OTP."""
+    """``releases/<vsn>/release.toml``: what `.rel` and ``sys.config`` hold for OTP.
+
+    ``exercise`` (``"module:function"``, optional) names a function of one of the
+    release's modules that drives one round of traffic through the running service
+    and raises if it fails; ``relup check``'s rehearsal calls it on a throwaway node.
+    """
 
     name: str
     vsn: str
     python: str
     apps: tuple[RelApp, ...]
     config: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    exercise: str | None = None
     path: str | None = field(default=None, compare=False)
+
+    @property
+    def exercise_function(self) -> tuple[str, str] | None:
+        """``(module, function)`` of ``exercise``, or None when the release names none."""
+        if self.exercise is None:
+            return None
+        module, _, function = self.exercise.partition(":")
+        return module, function
 
     @classmethod
     def parse(cls, text: str, path: str | None = None) -> ReleaseManifest:
@@ -195,7 +212,7 @@ class ReleaseManifest:
     def from_dict(cls, doc: Mapping[str, Any], path: str | None = None) -> ReleaseManifest:
         _unknown(doc, {"release", "applications", "config"}, "top level", path)
         rel = _table(doc, "release", path)
-        _unknown(rel, {"name", "version", "python"}, "release", path)
+        _unknown(rel, {"name", "version", "python", "exercise"}, "release", path)
         name = _str(rel, "name", "release.name", path)
         vsn = _vsn(rel, "release.version", path)
         python = _str(rel, "python", "release.python", path)
@@ -216,7 +233,25 @@ class ReleaseManifest:
             _name(app, "an application name", f"config.{app}", path)
             if not isinstance(table, dict):
                 raise SpecError(f"[config.{app}] must be a table", path=path, where=f"config.{app}")
-        return cls(name=name, vsn=vsn, python=python, apps=apps, config=config, path=path)
+        exercise = rel.get("exercise")
+        if exercise is not None and (
+            not isinstance(exercise, str) or not _EXERCISE.match(exercise)
+        ):
+            raise SpecError(
+                'exercise must be "module:function" (a module of the release and a function '
+                f'in it, such as "shop_app:exercise"), got {exercise!r}',
+                path=path,
+                where="release.exercise",
+            )
+        return cls(
+            name=name,
+            vsn=vsn,
+            python=python,
+            apps=apps,
+            config=config,
+            exercise=exercise,
+            path=path,
+        )
 
     def to_rel_file(self) -> RelFile:
         """The `.rel` view the generator works on (the Python version as erts's)."""
@@ -226,7 +261,10 @@ class ReleaseManifest:
 
     def dumps(self) -> str:
         doc = tomlkit.document()
-        doc.add("release", {"name": self.name, "version": self.vsn, "python": self.python})
+        release = {"name": self.name, "version": self.vsn, "python": self.python}
+        if self.exercise is not None:
+            release["exercise"] = self.exercise
+        doc.add("release", release)
         apps = tomlkit.table()
         for a in self.apps:
             if a.type == "permanent" and a.includes is None:

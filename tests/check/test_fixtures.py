@@ -16,6 +16,7 @@ DIFFERS_IN = {
     "no-down-entry": {"releases/2.0.0/release.toml", "lib/tally-2.0.0/tally.appup"},
     "appup-version-mismatch": {"releases/2.0.0/release.toml", "lib/tally-2.0.0/tally.appup"},
     "code-change-raises": {"releases/2.0.0/release.toml", "lib/tally-2.0.0/tally_srv.py"},
+    "down-not-restored": {"releases/2.0.0/release.toml", "lib/tally-2.0.0/tally_srv.py"},
 }
 
 

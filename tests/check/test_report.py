@@ -5,10 +5,23 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from relup.check.findings import CheckResult, Finding, ReleaseId, Report
-from relup.check.report import finding_line, junit_xml, report_json
+from relup.check.findings import CheckResult, Finding, ReleaseId, Report, Step
+from relup.check.report import finding_line, junit_xml, report_json, step_line
 from relup.check.run import run_check
 from tests.check.pairs import OLD, new
+
+WARNING = Finding("rehearsal-no-traffic", "no exercise function")
+STEPS = (Step("boot", 0.5004, "OLD"), Step("install 2.0.0", 0.125))
+REHEARSED = Report(
+    ReleaseId("x"), ReleaseId("y"), (CheckResult("rehearsal", (WARNING,), steps=STEPS),)
+)
+WARNING_LINES = [f"warning: {finding_line(WARNING)}"]
+STEP_LINES = ["step: boot: 0.500 s (OLD)", "step: install 2.0.0: 0.125 s"]
+
+
+def test_step_line() -> None:
+    """A step is its name, its seconds to the millisecond and its detail in parentheses."""
+    assert STEP_LINES == [f"step: {step_line(s)}" for s in STEPS]
 
 
 def cases(report: Report) -> dict[str, ET.Element]:
@@ -19,7 +32,7 @@ def cases(report: Report) -> dict[str, ET.Element]:
 class TestJson:
     def test_shape(self) -> None:
         """passed, both releases, the difference and one entry per check; JSON-serializable."""
-        data = report_json(run_check(str(OLD), str(new("missing-module"))))
+        data = report_json(run_check(str(OLD), str(new("missing-module")), rehearse=False))
         assert json.loads(json.dumps(data)) == data
         assert (False, "1.0.0", "2.0.0") == (data["passed"], data["old"]["vsn"], data["new"]["vsn"])
         (tally,) = [a for a in data["diff"] if a["name"] == "tally"]
@@ -32,6 +45,15 @@ class TestJson:
             check["findings"][0]
         )
 
+    def test_steps_and_their_times(self) -> None:
+        """A check's timed steps are listed with their seconds (rounded to ms) and detail."""
+        data = report_json(REHEARSED)
+        (check,) = data["checks"]
+        assert [
+            {"name": "boot", "seconds": 0.5, "detail": "OLD"},
+            {"name": "install 2.0.0", "seconds": 0.125, "detail": ""},
+        ] == check["steps"]
+
     def test_unreadable_release_has_no_diff(self) -> None:
         """When a release does not read, diff is null and the release has no name."""
         data = report_json(run_check("nowhere", str(new())))
@@ -40,8 +62,8 @@ class TestJson:
 
 class TestJunit:
     def test_one_testcase_per_check(self) -> None:
-        """The good pair: every check is a test case; the rehearsal one is skipped."""
-        report = run_check(str(OLD), str(new()))
+        """The good pair: every check is a test case; a rehearsal not asked for is skipped."""
+        report = run_check(str(OLD), str(new()), rehearse=False)
         root = ET.fromstring(junit_xml(report))
         suite = root.find("testsuite")
         assert suite is not None
@@ -49,11 +71,11 @@ class TestJunit:
         assert ("8", "0", "1") == (suite.get("tests"), suite.get("failures"), suite.get("skipped"))
         skipped = cases(report)["rehearsal"].find("skipped")
         assert skipped is not None
-        assert "not built yet" in (skipped.get("message") or "")
+        assert "not asked for (--no-rehearse)" == skipped.get("message")
 
     def test_failure_lists_the_findings(self) -> None:
         """A failed check holds one failure: its type the first code, its text every finding."""
-        report = run_check(str(OLD), str(new("missing-module")))
+        report = run_check(str(OLD), str(new("missing-module")), rehearse=False)
         failure = cases(report)["changed-modules"].find("failure")
         assert failure is not None
         assert ("missing-module", "2 findings: missing-module") == (
@@ -65,12 +87,22 @@ class TestJunit:
 
     def test_warnings_go_to_system_out(self) -> None:
         """Warnings do not fail a test case; they are in its system-out."""
-        report = run_check(str(OLD), str(new("appup-version-mismatch")))
+        report = run_check(str(OLD), str(new("appup-version-mismatch")), rehearse=False)
         case = cases(report)["relup"]
         assert None is case.find("failure")
         out = case.find("system-out")
         assert out is not None
         assert (out.text or "").startswith("warning: relup-warning: ")
+
+    def test_rehearsal_time_and_steps(self) -> None:
+        """A test case's time is its steps' sum; the steps follow the warnings in system-out."""
+        case = cases(REHEARSED)["rehearsal"]
+        out = case.find("system-out")
+        assert out is not None
+        assert ("0.625", WARNING_LINES + STEP_LINES) == (
+            case.get("time"),
+            (out.text or "").splitlines(),
+        )
 
     def test_messages_are_escaped(self) -> None:
         """Markup in a message survives the XML round trip unchanged."""

@@ -1,4 +1,7 @@
-"""run_check: every check in order, unreadable inputs, and the rehearsal extension point."""
+"""run_check: every check in order, unreadable inputs, and the rehearsal extension point.
+
+The rehearsal here is a stand-in; tests/check/test_rehearsal.py runs the real one.
+"""
 
 from __future__ import annotations
 
@@ -8,49 +11,55 @@ from pathlib import Path
 
 import pytest
 
-from relup.check.findings import CHECK_NAMES, Finding
+from relup.check.findings import CHECK_NAMES, Finding, Step
 from relup.check.inputs import OpenedRelease
-from relup.check.rehearsal import NotBuilt, default_rehearsal
+from relup.check.rehearsal import NodeRehearsal, Rehearsed, default_rehearsal
 from relup.check.run import run_check
 from relup.plan import Plan
 from relup.release.package import pack
-from tests.check.pairs import BROKEN, DATA, OLD, REHEARSAL_ONLY, new
+from tests.check.pairs import BROKEN, DATA, OLD, new
 
 
 class FakeRehearsal:
-    """A rehearsal that is available and reports what it was given to do."""
+    """A rehearsal that reports what it was given to do; unavailable when given a reason."""
 
-    def __init__(self, findings: Sequence[Finding] = ()) -> None:
+    def __init__(
+        self,
+        findings: Sequence[Finding] = (),
+        steps: Sequence[Step] = (),
+        unavailable: str | None = None,
+    ) -> None:
         self.findings = findings
+        self.steps = steps
+        self.why = unavailable
         self.calls: list[tuple[str, str, str]] = []
 
     def unavailable(self) -> str | None:
-        return None
+        return self.why
 
-    def run(self, old: OpenedRelease, new: OpenedRelease, plan: Plan) -> Sequence[Finding]:
+    def run(self, old: OpenedRelease, new: OpenedRelease, plan: Plan) -> Rehearsed:
         self.calls.append((old.origin, new.origin, plan.top.vsn))
-        return self.findings
+        return Rehearsed(tuple(self.findings), tuple(self.steps))
 
 
 class TestChecks:
-    def test_good_pair_passes_and_rehearsal_is_skipped(self) -> None:
-        """Every check passes on the good pair; the rehearsal is skipped, which is no failure."""
+    def test_good_pair_passes(self) -> None:
+        """Every check of (a) and (b) passes on the good pair."""
         expected = dict.fromkeys(CHECK_NAMES, "passed") | {"rehearsal": "skipped"}
-        report = run_check(str(OLD), str(new()))
+        report = run_check(str(OLD), str(new()), rehearse=False)
         assert expected == {c.name: c.status for c in report.checks}
         assert report.passed
-        assert NotBuilt.REASON == report.check("rehearsal").skipped
 
     @pytest.mark.parametrize("variant", sorted(BROKEN))
     def test_broken_variants_fail(self, variant: str) -> None:
         """Each broken variant fails with exactly its expected error codes."""
-        report = run_check(str(OLD), str(new(variant)))
+        report = run_check(str(OLD), str(new(variant)), rehearse=False)
         assert not report.passed
         assert BROKEN[variant] == {f.code for f in report.findings if f.severity == "error"}
 
     def test_relup_warning_does_not_fail(self) -> None:
         """The generator's bad_vsn warning is one relup-warning finding; relup still passes."""
-        report = run_check(str(OLD), str(new("appup-version-mismatch")))
+        report = run_check(str(OLD), str(new("appup-version-mismatch")), rehearse=False)
         relup = report.check("relup")
         assert ("passed", ["relup-warning"]) == (relup.status, [f.code for f in relup.findings])
 
@@ -77,27 +86,47 @@ class TestChecks:
         """Findings about a package's files name them package:member, not a temporary path."""
         old_pkg = pack(DATA / "old", "1.0.0", tmp_path / "a")
         new_pkg = pack(DATA / "missing-module", "2.0.0", tmp_path / "b")
-        report = run_check(str(old_pkg), str(new_pkg))
+        report = run_check(str(old_pkg), str(new_pkg), rehearse=False)
         messages = [f.message for f in report.findings]
         assert all(f"{new_pkg}:lib/tally-2.0.0/tally.appup" in m for m in messages)
         assert ("tally", "1.0.0", "2.0.0") == (report.new.name, report.old.vsn, report.new.vsn)
 
 
 class TestRehearsal:
-    def test_default_is_not_built(self) -> None:
-        """Until the rehearsal exists, the default one says it is unavailable."""
-        assert NotBuilt.REASON == default_rehearsal().unavailable()
+    def test_default_is_the_node_rehearsal(self) -> None:
+        """relup check rehearses on a throwaway node, which can run here."""
+        rehearsal = default_rehearsal()
+        assert (True, None) == (isinstance(rehearsal, NodeRehearsal), rehearsal.unavailable())
+
+    def test_unavailable_is_skipped_by_default(self) -> None:
+        """Without --rehearse, a rehearsal that cannot run is skipped with its reason."""
+        fake = FakeRehearsal(unavailable="no sockets here")
+        report = run_check(str(OLD), str(new()), rehearsal=fake)
+        assert ("no sockets here", True, []) == (
+            report.check("rehearsal").skipped,
+            report.passed,
+            fake.calls,
+        )
 
     def test_required_but_unavailable_fails(self) -> None:
         """--rehearse when the rehearsal cannot run is a failure: the exit status must not lie."""
-        report = run_check(str(OLD), str(new()), rehearse=True)
+        fake = FakeRehearsal(unavailable="no sockets here")
+        report = run_check(str(OLD), str(new()), rehearse=True, rehearsal=fake)
         assert not report.passed
-        assert ["rehearsal-unavailable"] == [f.code for f in report.check("rehearsal").findings]
+        (finding,) = report.check("rehearsal").findings
+        assert ("rehearsal-unavailable", "--rehearse was given, but no sockets here") == (
+            finding.code,
+            finding.message,
+        )
 
     def test_not_asked_for(self) -> None:
         """--no-rehearse skips it with that reason."""
-        report = run_check(str(OLD), str(new()), rehearse=False, rehearsal=FakeRehearsal())
-        assert "not asked for (--no-rehearse)" == report.check("rehearsal").skipped
+        fake = FakeRehearsal()
+        report = run_check(str(OLD), str(new()), rehearse=False, rehearsal=fake)
+        assert ("not asked for (--no-rehearse)", []) == (
+            report.check("rehearsal").skipped,
+            fake.calls,
+        )
 
     def test_available_rehearsal_runs_with_the_plan(self) -> None:
         """An available rehearsal runs by default, with both releases and check (b)'s plan."""
@@ -108,9 +137,34 @@ class TestRehearsal:
 
     def test_rehearsal_findings_fail_the_run(self) -> None:
         """Findings of the rehearsal fail check rehearsal and the run."""
-        finding = Finding("rehearsal-unavailable", "stand-in for a rehearsal finding")
+        finding = Finding("rehearsal-request-failed", "stand-in for a rehearsal finding")
         report = run_check(str(OLD), str(new()), rehearsal=FakeRehearsal([finding]))
         assert ("failed", False) == (report.check("rehearsal").status, report.passed)
+
+    def test_rehearsal_warning_does_not_fail(self) -> None:
+        """rehearsal-no-traffic is a warning: the rehearsal passes with it."""
+        finding = Finding("rehearsal-no-traffic", "no exercise function")
+        report = run_check(str(OLD), str(new()), rehearsal=FakeRehearsal([finding]))
+        assert ("passed", True) == (report.check("rehearsal").status, report.passed)
+
+    def test_rehearsal_steps_are_reported(self) -> None:
+        """The steps the rehearsal timed are the check's, and its time is their sum."""
+        steps = (Step("boot", 0.5, "OLD"), Step("install 2.0.0", 0.25))
+        report = run_check(str(OLD), str(new()), rehearsal=FakeRehearsal(steps=steps))
+        assert (steps, 0.75) == (report.check("rehearsal").steps, report.check("rehearsal").seconds)
+
+    def test_rehearsal_findings_name_package_members(self, tmp_path: Path) -> None:
+        """A rehearsal finding naming a file of an extracted package names it package:member."""
+        new_pkg = pack(DATA / "good", "2.0.0", tmp_path)
+
+        class Naming(FakeRehearsal):
+            def run(self, old: OpenedRelease, new: OpenedRelease, plan: Plan) -> Rehearsed:
+                message = f"see {Path(new.ref) / 'release.toml'}"
+                return Rehearsed((Finding("rehearsal-request-failed", message),))
+
+        report = run_check(str(OLD), str(new_pkg), rehearsal=Naming())
+        (finding,) = report.check("rehearsal").findings
+        assert f"see {new_pkg}:releases/2.0.0/release.toml" == finding.message
 
     def test_no_relup_no_rehearsal(self) -> None:
         """Without a relup (check b failed) the rehearsal is skipped, saying why."""
@@ -120,10 +174,3 @@ class TestRehearsal:
         assert (
             "there is no relup to rehearse (see check relup)" == report.check("rehearsal").skipped
         )
-
-    @pytest.mark.parametrize("variant", REHEARSAL_ONLY)
-    @pytest.mark.xfail(reason="the rehearsal (issue 6, item 3c) is not built yet", strict=True)
-    def test_code_change_that_raises_fails(self, variant: str) -> None:
-        """A code_change that raises fails relup check once the rehearsal runs it."""
-        report = run_check(str(OLD), str(new(variant)))
-        assert "rehearsal-install-failed" in {f.code for f in report.findings}

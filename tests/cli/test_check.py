@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from relup.check.rehearsal import NotBuilt
+import relup.check.run as run_module
 from relup.cli import app
 from tests.check.pairs import BROKEN, DATA, KVSTORE, OLD, REHEARSAL_ONLY, new
+from tests.check.test_run import FakeRehearsal
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -19,27 +21,51 @@ def run(*args: str | Path) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.fixture
+def cannot_rehearse(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The default rehearsal says it cannot run here; returns its reason."""
+    reason = "no throwaway node here"
+    monkeypatch.setattr(run_module, "default_rehearsal", lambda: FakeRehearsal(unavailable=reason))
+    return reason
+
+
 class TestExitStatus:
     def test_good_pair_exits_0(self) -> None:
-        """All checks pass on the good pair: exit 0."""
-        assert 0 == run("check", OLD, new())[0]
+        """All checks of (a) and (b) pass on the good pair: exit 0."""
+        assert 0 == run("check", OLD, new(), "--no-rehearse")[0]
 
     @pytest.mark.parametrize("variant", sorted(BROKEN))
     def test_broken_variant_exits_1(self, variant: str) -> None:
         """Each broken variant makes relup check exit 1 and name its finding code."""
-        code, out, _ = run("check", OLD, new(variant))
+        code, out, _ = run("check", OLD, new(variant), "--no-rehearse")
         assert 1 == code
         assert all(c in out for c in BROKEN[variant])
 
-    @pytest.mark.parametrize("variant", REHEARSAL_ONLY)
-    def test_rehearsal_only_variant_exits_0_and_says_the_rehearsal_was_skipped(
-        self, variant: str
-    ) -> None:
-        """A code_change that raises passes (a)+(b); the output says nothing rehearsed it."""
-        code, out, _ = run("check", OLD, new(variant))
+    @pytest.mark.slow
+    def test_good_pair_rehearsed_by_default(self) -> None:
+        """Without options the rehearsal runs, its steps timed; everything passes: exit 0."""
+        code, out, _ = run("check", OLD, new())
         assert 0 == code
-        assert "SKIP  rehearsal" in out
-        assert "PASSED (not run: rehearsal)" in out
+        assert "PASS  rehearsal" in out
+        assert re.search(r"\n +\d+\.\d{3} s  install 2\.0\.0 \(up again, under traffic\): ", out)
+        assert "PASSED" == out.rstrip().splitlines()[-1]
+
+    @pytest.mark.slow
+    @pytest.mark.parametrize("variant", sorted(REHEARSAL_ONLY))
+    def test_rehearsal_only_variant_exits_1_saying_what_to_fix(self, variant: str) -> None:
+        """(a) and (b) pass; the rehearsal fails with its code and a message naming the fix."""
+        code, out, _ = run("check", OLD, new(variant))
+        assert 1 == code
+        assert f"{REHEARSAL_ONLY[variant]} [tally tally_srv" in out
+        assert "tally_srv.code_change" in out
+        assert "FAILED: rehearsal" == out.rstrip().splitlines()[-1]
+
+    def test_rehearsal_that_cannot_run_is_shown_skipped(self, cannot_rehearse: str) -> None:
+        """By default a rehearsal that cannot run is skipped, and the verdict says so: exit 0."""
+        code, out, _ = run("check", OLD, new())
+        assert 0 == code
+        assert f"SKIP  rehearsal              skipped: {cannot_rehearse}" in out
+        assert "PASSED (not run: rehearsal)" == out.rstrip().splitlines()[-1]
 
     def test_usage_errors_exit_2(self) -> None:
         """A missing argument or an unknown option is a usage error: exit 2."""
@@ -53,11 +79,11 @@ class TestExitStatus:
         assert "FAIL  releases" in out
         assert "unreadable-release" in out
 
-    def test_rehearse_required_exits_1(self) -> None:
+    def test_rehearse_required_exits_1(self, cannot_rehearse: str) -> None:
         """--rehearse when it cannot rehearse: exit 1, rehearsal-unavailable."""
         code, out, _ = run("check", OLD, new(), "--rehearse")
         assert 1 == code
-        assert "rehearsal-unavailable" in out
+        assert f"rehearsal-unavailable: --rehearse was given, but {cannot_rehearse}" in out
 
     def test_no_rehearse_exits_0(self) -> None:
         """--no-rehearse: the rehearsal is skipped because it was not asked for."""
@@ -69,17 +95,17 @@ class TestExitStatus:
 class TestOutput:
     def test_text_lists_changes_checks_and_findings(self) -> None:
         """The text names the upgrade, the changed modules, each check, and each finding."""
-        _, out, _ = run("check", OLD, new("missing-module"))
+        _, out, _ = run("check", OLD, new("missing-module"), "--no-rehearse")
         assert out.startswith("relup check: tally 1.0.0 -> tally 2.0.0\n")
         assert "tally_srv (gen_server, code_change, state changed)" in out
         assert "FAIL  changed-modules        2 findings" in out
         assert "missing-module [tally tally_fmt up]: " in out
-        assert f"SKIP  rehearsal              skipped: {NotBuilt.REASON}" in out
+        assert "SKIP  rehearsal              skipped: not asked for (--no-rehearse)" in out
         assert out.rstrip().endswith("FAILED: changed-modules (not run: rehearsal)")
 
     def test_json(self) -> None:
         """--json prints the report as JSON, and only that."""
-        code, out, _ = run("check", OLD, new("no-code-change"), "--json")
+        code, out, _ = run("check", OLD, new("no-code-change"), "--json", "--no-rehearse")
         data = json.loads(out)
         assert (1, False) == (code, data["passed"])
         state = next(c for c in data["checks"] if c["name"] == "state-changes")
@@ -96,7 +122,9 @@ class TestOutput:
 
     def test_junit_unwritable(self, tmp_path: Path) -> None:
         """A --junit path in a missing directory is an error with a hint, exit 1."""
-        code, _, err = run("check", OLD, new(), "--junit", tmp_path / "no" / "r.xml")
+        code, _, err = run(
+            "check", OLD, new(), "--junit", tmp_path / "no" / "r.xml", "--no-rehearse"
+        )
         assert 1 == code
         assert "cannot write the JUnit report" in err
         assert "hint:" in err
@@ -107,13 +135,13 @@ class TestOutput:
 
         old_pkg = pack(DATA / "old", "1.0.0", tmp_path)
         new_pkg = pack(DATA / "good", "2.0.0", tmp_path)
-        assert 0 == run("check", old_pkg, new_pkg)[0]
+        assert 0 == run("check", old_pkg, new_pkg, "--no-rehearse")[0]
 
 
 class TestKvstoreSample:
     @pytest.mark.parametrize(("old", "top"), [("1.0.0", "2.0.0"), ("2.0.0", "3.0.0")])
     def test_each_step_passes(self, old: str, top: str) -> None:
-        """relup check passes on each step of the kvstore sample."""
+        """Checks (a) and (b) pass on each kvstore step (tests/check/test_rehearsal.py: (c))."""
         releases = KVSTORE / "releases"
-        code, out, _ = run("check", releases / old, releases / top)
+        code, out, _ = run("check", releases / old, releases / top, "--no-rehearse")
         assert (0, "PASSED (not run: rehearsal)") == (code, out.rstrip().splitlines()[-1])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +14,11 @@ from relup.control.server import OpError
 from relup.release.ops import boot
 from relup.release.package import pack
 from relup.release.root import init_root
-from relup.runtime import Node
+from relup.runtime import Node, sys_ops
+from relup.spec.toml_release import AppManifest, ReleaseManifest
 from relup.testing import run
-from tests.release.kvapp import write_tree
+from tests.conftest import REPO
+from tests.release.kvapp import write_module, write_tree
 
 
 @pytest.fixture
@@ -91,5 +96,187 @@ def test_hand_loaded_code_blocks_an_install_until_forced(
         await ops["load"]({"module": "kv_srv", "file": str(path / "lib/kv-1/kv_srv.py")})
         assert {} == (await ops["releases"]({}))["hand_loaded"]
         assert "2" == (await ops["install"]({"vsn": "2"}))["vsn"]
+
+    run(main)
+
+
+# ------------------------------------------------------------------ rehearsal ops
+DRIVE = """
+    import asyncio
+
+    from relup.runtime import current_node
+
+    async def drive():
+        apps = current_node().apps
+        apps.set_env("kv", "driven", apps.get_env("kv", "driven", 0) + 1)
+
+    def fail():
+        raise ValueError("no reply from kv_srv")
+
+    async def hang():
+        await asyncio.sleep(30)
+"""
+
+
+def exercise_root(tmp_path: Path, exercise: str) -> Path:
+    """A root on kvrel 1 whose release names `exercise`, with module kv_drive in its app."""
+    tree = write_tree(tmp_path / "tree", ("1",))
+    write_module(tree, "1", "kv_drive", DRIVE)
+    app_toml = tree / "lib" / "kv-1" / "app.toml"
+    app = AppManifest.read(app_toml)
+    app_toml.write_text(replace(app, modules=(*app.modules, "kv_drive")).dumps(), "utf-8")
+    release_toml = tree / "releases" / "1" / "release.toml"
+    release = ReleaseManifest.read(release_toml)
+    release_toml.write_text(replace(release, exercise=exercise).dumps(), "utf-8")
+    init_root(tmp_path / "root", pack(tree, "1", tmp_path / "packages"))
+    return tmp_path / "root"
+
+
+def test_exercise_runs_the_running_release_function(tmp_path: Path) -> None:
+    """exercise calls the release's function (async here) once per request."""
+    path = exercise_root(tmp_path, "kv_drive:drive")
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        assert {"ran": True, "vsn": "1"} == await ops["exercise"]({})
+        assert {"ran": True, "vsn": "1"} == await ops["exercise"]({"timeout": 2})
+        assert 2 == node.apps.get_env("kv", "driven")
+
+    run(main)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "args", "kind", "message"),
+    [
+        (
+            "kv_drive:fail",
+            {},
+            "ExerciseFailed",
+            "the exercise function kv_drive:fail raised ValueError: no reply from kv_srv",
+        ),
+        (
+            "kv_drive:hang",
+            {"timeout": 0.05},
+            "ExerciseTimeout",
+            "the exercise function kv_drive:hang did not return within 0.05 s",
+        ),
+        (
+            "kv_drive:missing",
+            {},
+            "ExerciseFailed",
+            "the exercise function kv_drive:missing raised AttributeError: ",
+        ),
+        (
+            "kv_gone:drive",
+            {},
+            "ExerciseNotInRelease",
+            "release 1 names the exercise function kv_gone:drive, but no application of the "
+            "release has a module kv_gone",
+        ),
+        ("kv_drive:drive", {"timeout": "soon"}, "bad-request", "'timeout' must be a positive"),
+        ("kv_drive:drive", {"timeout": 0}, "bad-request", "'timeout' must be a positive"),
+    ],
+)
+def test_exercise_refusals(
+    tmp_path: Path, exercise: str, args: dict[str, Any], kind: str, message: str
+) -> None:
+    """A function that raises or hangs, one the release lacks, a bad timeout: an OpError each."""
+    path = exercise_root(tmp_path, exercise)
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        with pytest.raises(OpError) as info:
+            await ops["exercise"](args)
+        assert (kind, True) == (info.value.kind, info.value.message.startswith(message))
+
+    run(main)
+
+
+def test_exercise_without_function_does_not_run(root: tuple[Path, dict[str, Path]]) -> None:
+    """A release that names no exercise function: ran is false, nothing fails."""
+    path, _ = root
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        assert {"ran": False, "vsn": "1"} == await ops["exercise"]({})
+
+    run(main)
+
+
+def test_states_by_path_as_sorted_term_text(root: tuple[Path, dict[str, Path]]) -> None:
+    """Each supervised gen_server's state under its path; an install's code_change shows."""
+    path, packages = root
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        states = (await ops["states"]({}))["states"]
+        assert ["kv_sup/0", "kv_sup/1", "kv_sup/2"] == sorted(states)
+        first = states["kv_sup/0"]
+        assert ("kv_srv", False, "#{id => 0,n => 0}") == (
+            first["module"],
+            first["dynamic"],
+            first["state"],
+        )
+        await ops["unpack"]({"package": str(packages["2"])})
+        await ops["install"]({"vsn": "2"})
+        after = (await ops["states"]({}))["states"]["kv_sup/0"]
+        assert (first["pid"], "#{history => [{up,'1',[to2]}],id => 0,n => 0}") == (
+            after["pid"],
+            after["state"],
+        )
+
+    run(main)
+
+
+class Opaque:
+    def __repr__(self) -> str:
+        return "<opaque>"
+
+
+def test_states_show_a_value_without_term_form_as_its_repr(
+    root: tuple[Path, dict[str, Path]],
+) -> None:
+    """Keys are sorted whatever their order; a value with no term form is its repr, a string."""
+    path, _ = root
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        pid = next(p["pid"] for p in (await ops["ps"]({}))["processes"] if p["module"] == "kv_srv")
+        target = next(p for p in node.procs if repr(p) == pid)
+        await sys_ops.replace_state(target, lambda _: {"z": [Opaque()], "a": (1, b"x")})
+        states = (await ops["states"]({}))["states"]
+        assert ['#{a => {1,<<"x">>},z => ["<opaque>"]}'] == [
+            s["state"] for s in states.values() if s["pid"] == pid
+        ]
+
+    run(main)
+
+
+def test_states_name_dynamic_children_by_pid(tmp_path: Path) -> None:
+    """kvstore: a connection's kv_conn is a dynamic child, named by its pid; exercise runs."""
+    package = pack(REPO / "sample_releases" / "kvstore", "1.0.0", tmp_path / "packages")
+    init_root(tmp_path / "root", package)
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, tmp_path / "root")
+        assert {"ran": True, "vsn": "1.0.0"} == await ops["exercise"]({})
+        port = int((await ops["call"]({"dest": "kv_listener", "request": "port"}))["reply"])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(b"PING\n")
+            assert b"1 PONG\n" == await reader.readline()
+            states = (await ops["states"]({}))["states"]
+        finally:
+            writer.close()
+            await writer.wait_closed()
+        assert "#{exercise => 'one round'}" == states["kv_sup/kv_store"]["state"]
+        (conn,) = [p for p in states if p.startswith("kv_sup/kv_conn_sup/")]
+        assert re.fullmatch(r"kv_sup/kv_conn_sup/<0\.\d+\.0>", conn)
+        assert ("kv_conn", True, True) == (
+            states[conn]["module"],
+            states[conn]["dynamic"],
+            states[conn]["state"].startswith('#{buffer => <<>>,sock => "<TcpSocket '),
+        )
+        assert False is states["kv_sup/kv_listener"]["dynamic"]
 
     run(main)

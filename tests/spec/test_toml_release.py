@@ -70,6 +70,9 @@ def app_error(text: str) -> SpecError:
     return caught.value
 
 
+HEAD = 'name = "s"\nversion = "1"\npython = "3.12"'
+
+
 def release_text(release: str = "", applications: str = 'shop = "2.0"', extra: str = "") -> str:
     head = release or 'name = "shop"\nversion = "2.0"\npython = "3.12"'
     return f"[release]\n{head}\n\n[applications]\n{applications}\n{extra}"
@@ -154,6 +157,13 @@ class TestReleaseManifest:
             ("config = 1\n" + release_text(), "config"),
             (release_text(extra="[config]\nshop = 1\n"), "config.shop"),
             (release_text(extra="[config.Shop]\nx = 1\n"), "config.Shop"),
+            (release_text(f"{HEAD}\nexercise = 'shop_app'"), "release.exercise"),
+            (release_text(f"{HEAD}\nexercise = 'shop_app.exercise'"), "release.exercise"),
+            (release_text(f"{HEAD}\nexercise = 'Shop:exercise'"), "release.exercise"),
+            (release_text(f"{HEAD}\nexercise = 'shop_app:ex-ercise'"), "release.exercise"),
+            (release_text(f"{HEAD}\nexercise = 'shop_app:exercise:x'"), "release.exercise"),
+            (release_text(f"{HEAD}\nexercise = ''"), "release.exercise"),
+            (release_text(f"{HEAD}\nexercise = 1"), "release.exercise"),
         ],
     )  # fmt: skip
     def test_errors_name_file_and_part(self, text: str, where: str) -> None:
@@ -161,6 +171,19 @@ class TestReleaseManifest:
         error = release_error(text)
         assert ("releases/2.0/release.toml", where) == (error.path, error.where)
         assert str(error).startswith(f"releases/2.0/release.toml: {where}: ")
+
+    def test_exercise_names_module_and_function(self) -> None:
+        """The optional exercise key is kept as written and split into module and function."""
+        manifest = ReleaseManifest.parse(release_text(f"{HEAD}\nexercise = 'shop_app:Drive_1'"))
+        assert ("shop_app:Drive_1", ("shop_app", "Drive_1")) == (
+            manifest.exercise,
+            manifest.exercise_function,
+        )
+
+    def test_no_exercise_by_default(self) -> None:
+        """A release without the key names no exercise function."""
+        manifest = ReleaseManifest.parse(release_text())
+        assert (None, None) == (manifest.exercise, manifest.exercise_function)
 
     def test_arbitrary_versions_are_accepted(self) -> None:
         """Versions are arbitrary strings, as in OTP: only what cannot name a directory is out."""
@@ -333,6 +356,7 @@ def release_manifests(draw: st.DrawFn) -> ReleaseManifest:
         python=f"{draw(st.integers(0, 20))}.{draw(st.integers(0, 40))}",
         apps=apps,
         config=draw(st.dictionaries(names, tables, max_size=3)),
+        exercise=draw(st.none() | st.builds("{}:{}".format, names, names)),
     )
 
 

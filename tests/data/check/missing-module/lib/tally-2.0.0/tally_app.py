@@ -1,6 +1,10 @@
-"""tally's start module: starts the top supervisor, registered as tally_sup."""
+"""tally's start module: starts the top supervisor, registered as tally_sup.
 
-from relup.runtime import supervisor
+exercise is the release's exercise function (release.toml): relup check's rehearsal
+calls it, round after round, on a throwaway node that it upgrades and downgrades.
+"""
+
+from relup.runtime import gen_server, supervisor
 
 
 async def start(start_type, start_args):
@@ -9,3 +13,10 @@ async def start(start_type, start_args):
 
 def stop(state):
     """Nothing to clean up: the supervision tree has stopped."""
+
+
+async def exercise():
+    """One round of traffic: one addition; raises if the reply is not a count."""
+    reply = await gen_server.call("tally_srv", "add")
+    if not (isinstance(reply, str) and reply.startswith("tally")):
+        raise RuntimeError(f"tally_srv answered {reply!r} to add")

@@ -5,6 +5,8 @@ import tally_log
 
 from relup.runtime import gen_server
 
+__vsn__ = "2.0.0"
+
 
 async def start_link():
     return await gen_server.start_link("tally_srv", None, name="tally_srv")

@@ -4,6 +4,8 @@ import tally_fmt
 
 from relup.runtime import gen_server
 
+__vsn__ = "1.0.0"
+
 
 async def start_link():
     return await gen_server.start_link("tally_srv", None, name="tally_srv")
