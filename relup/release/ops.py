@@ -35,8 +35,8 @@ from relup.control.server import OpError
 from relup.errors import RelupError
 from relup.plan import instructions as ins
 from relup.release import faults
-from relup.release.evaluate import parse_script
-from relup.release.handler import InstallReport, ReleaseHandler
+from relup.release.evaluate import InstallError, parse_script
+from relup.release.handler import InstallInProgress, InstallReport, ReleaseHandler
 from relup.release.root import ReleaseRoot
 from relup.release.store import ReleaseError
 from relup.release.watch import Watcher
@@ -76,11 +76,21 @@ _STATE_DEPTH = 64
 
 
 def _refuse(e: BaseException) -> OpError:
+    """A refusal for the wire: ``kind`` names what refused, the message carries the hint.
+
+    A release operation refused for a reason (``ReleaseError``, ``PlanError``) is
+    named by its reason's class (``NoSuchRelease``, ``InstallInProgress``...); an
+    install that failed and rolled back is always ``InstallError``, whatever caused
+    it, so a script can tell "rolled back" from "refused".
+    """
     reason = getattr(e, "reason", None)
-    kind = type(reason).__name__ if reason is not None and not isinstance(reason, str) else None
+    if isinstance(e, InstallError) or reason is None or isinstance(reason, str):
+        kind = type(e).__name__
+    else:
+        kind = type(reason).__name__
     hint = getattr(reason, "hint", None)
     message = str(e) + (f"\nhint: {hint}" if isinstance(hint, str) and hint else "")
-    return OpError(kind or type(e).__name__, message)
+    return OpError(kind, message)
 
 
 def _str(args: dict[str, Any], key: str) -> str:
@@ -100,6 +110,7 @@ class Operations:
         self.hand_loaded: dict[str, str] = {}
         self._phases: list[dict[str, Any]] = []
         self._started = 0.0
+        self._install_id = 0
         #: release version → its exercise function (module, function), read once
         self._exercises: dict[str, tuple[str, str] | None] = {}
 
@@ -170,28 +181,42 @@ class Operations:
         timeout = args.get("suspend_timeout")
         if timeout is not None and not isinstance(timeout, (int, float)):
             raise OpError("bad-request", "'suspend_timeout' must be a number of seconds")
+        if self.handler.installing is not None:  # refused before touching its progress
+            raise _refuse(ReleaseError(InstallInProgress(self.handler.installing)))
+        self._install_id += 1
         self._phases = []
         self._started = time.perf_counter()
         try:
             report = await self.handler.install(vsn, suspend_timeout=timeout, listener=self._record)
-            if args.get("permanent"):
-                self.handler.make_permanent(vsn)
         except RelupError as e:
             self._record("failed", {"error": str(e)})
             raise _refuse(e) from None
         self.hand_loaded.clear()
-        return self._report(report, bool(args.get("permanent")))
+        result = self._report(report, False)
+        if args.get("permanent"):
+            try:
+                self.handler.make_permanent(vsn)
+                result["permanent"] = True
+            except RelupError as e:  # installed all the same: say so, with why not permanent
+                result["permanent_error"] = _refuse(e).message
+        return result
 
     def _record(self, phase: str, detail: dict[str, Any]) -> None:
         at = round(time.perf_counter() - self._started, 6)
         self._phases.append({"phase": phase, "at": at, "detail": _jsonable(detail)})
 
     async def install_progress(self, args: dict[str, Any]) -> Any:
-        return {"vsn": self.handler.installing, "phases": list(self._phases)}
+        """The phases of the latest install so far; ``id`` tells one install from the next."""
+        return {
+            "id": self._install_id,
+            "vsn": self.handler.installing,
+            "phases": list(self._phases),
+        }
 
     def _report(self, report: InstallReport, permanent: bool) -> dict[str, Any]:
         out = report.outcome
         return {
+            "id": self._install_id,
             "vsn": report.vsn,
             "previous": report.previous,
             "direction": report.direction,
@@ -225,12 +250,12 @@ class Operations:
             rows = await supervised_processes(self.node)
         except NodeError as e:
             raise _refuse(e) from None
-        suspend = [
-            {"pid": repr(pid), "name": pid._proc.name if pid._proc else None, "module": m}
-            for _s, _c, pid, mods in rows
-            for m in mods
-            if m in suspended_mods
-        ]
+        suspend = []
+        for _s, _c, pid, mods in rows:  # once per process, for its first suspended module
+            first = next((m for m in mods if m in suspended_mods), None)
+            if first is not None:
+                name = pid._proc.name if pid._proc else None
+                suspend.append({"pid": repr(pid), "name": name, "module": first})
         would_kill: list[dict[str, Any]] = []
         for proc in list(self.node.procs.values()):
             for mod in sorted(set(loaded) | purged):
@@ -255,6 +280,8 @@ class Operations:
             "suspend": suspend,
             "estimated_pause": round(len(suspend) * PER_PROCESS + len(loaded) * PER_MODULE, 6),
             "would_kill": would_kill,
+            # what the real install would refuse for (it needs --force)
+            "hand_loaded": sorted(self.hand_loaded),
         }
 
     async def permanent(self, args: dict[str, Any]) -> Any:
@@ -350,6 +377,8 @@ class Operations:
             if not code.is_loaded(module):
                 raise OpError("NotLoaded", f"module {module} is not loaded; give --file")
             path = code.current(module).path
+        elif not isinstance(file, str) or not Path(file).is_absolute():
+            raise OpError("bad-request", f"the module file must be an absolute path: {file}")
         else:
             path = str(Path(file).resolve())
         old = code.old(module)
@@ -386,16 +415,16 @@ class Operations:
         code = self.node.code
         old = code.old(module)
         if old is None:
-            return {"killed": []}
+            return {"purged": False, "killed": []}
         if args.get("soft"):
             try:
                 code.soft_purge(module)
             except OldProcesses as e:
                 raise OpError("OldProcesses", str(e)) from None
-            return {"killed": []}
+            return {"purged": True, "killed": []}
         killed = code.kill_runners(old)
         code.discard_old(module)
-        return {"killed": [repr(p) for p in killed]}
+        return {"purged": True, "killed": [repr(p) for p in killed]}
 
     # ---------------------------------------------------------------- rehearsal
     async def exercise(self, args: dict[str, Any]) -> Any:

@@ -244,8 +244,10 @@ class TestProcesses:
             store = next(p for p in processes(root) if p["name"] == "kv_store")
             assert False is store["hand_loaded"]
             assert {} == relup_json("releases", "--root", root)["hand_loaded"]
-            assert {"killed": []} == relup_json("purge", "kv_store", "--soft", "--root", root)
-            assert {"killed": []} == relup_json("purge", "kv_store", "--root", root)
+            soft = relup_json("purge", "kv_store", "--soft", "--root", root)
+            assert {"purged": True, "killed": []} == soft  # the debug version, now unused
+            again = relup_json("purge", "kv_store", "--root", root)
+            assert {"purged": False, "killed": []} == again  # nothing old is left
             assert "cast\n" == relup("call", "kv_store", '{get, "c"}', "--root", root)
 
     def test_purge_of_a_raw_loop_on_old_code(
@@ -268,7 +270,8 @@ class TestProcesses:
             assert before["pid"] in err
             assert "relup purge MODULE without --soft kills them" in " ".join(err.split())
 
-            assert {"killed": [before["pid"]]} == relup_json("purge", "counter", "--root", root)
+            purged = relup_json("purge", "counter", "--root", root)
+            assert {"purged": True, "killed": [before["pid"]]} == purged
             restarted = next(p for p in processes(root) if p["name"] == "counter")
             assert before["pid"] != restarted["pid"]
             assert ["current"] == [v["which"] for v in restarted["versions"]]
