@@ -4,11 +4,12 @@
 code   name                when
 =====  ==================  ===================================================
 0      OK                  the command did what it was asked
-1      FAILED              a RelupError: bad input, refused plan, bad status;
-                           for ``relup node``: refused (bad cookie, permission
-                           denied, already running) or the node's op failed
+1      FAILED              a RelupError: bad input, refused plan, bad status,
+                           a check that failed, an install rolled back; for the
+                           commands that talk to a node: refused (bad cookie,
+                           permission denied, already running) or its op failed
 2      USAGE               bad command-line usage (typer's own status)
-3      NODE_NOT_RUNNING    no node runs at the release root (``relup node``)
+3      NODE_NOT_RUNNING    no node runs at the release root (commands that talk to one)
 4      NO_ANSWER           a node runs but did not answer in time
 70     INTERNAL            a bug in relup: the traceback is shown; please report it
 =====  ==================  ===================================================
