@@ -7,6 +7,7 @@ chosen, by :mod:`relup.cli.diagnostics` (see :mod:`relup.cli.exit_codes`).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,8 @@ from rich.table import Table
 
 from relup import service
 from relup.cli.diagnostics import reporting
+from relup.control import Client, RemoteError
+from relup.release.ops import WATCH_VAR
 
 app = typer.Typer(
     name="node",
@@ -107,9 +110,29 @@ def status_table(status: dict[str, Any]) -> Table:
         ("tcp", f"{tcp['host']}:{tcp['port']}" if tcp else "off"),
         ("versions", f"python {status.get('python')}, relup {status.get('relup')}"),
     ]
+    if "release" in status:
+        hand = status.get("hand_loaded") or {}
+        rows.insert(4, ("release", str(status.get("release"))))
+        rows.insert(
+            5,
+            (
+                "loaded by hand",
+                ", ".join(f"{m} ({p})" for m, p in sorted(hand.items())) if hand else "none",
+            ),
+        )
     for key, value in rows:
         table.add_row(key, escape(value))
     return table
+
+
+def _release_status(root: Path, timeout: float) -> dict[str, Any]:
+    """The running release and the modules loaded by hand, if the node has a handler."""
+    try:
+        with Client.for_root(root, timeout=timeout) as client:
+            answer = client.request("releases", {})
+    except RemoteError:  # a node booted without the release handler
+        return {}
+    return {"release": answer.get("running"), "hand_loaded": answer.get("hand_loaded", {})}
 
 
 @app.command()
@@ -150,6 +173,15 @@ def start(
             help="The boot hook the node calls as boot(node, root) before it accepts requests.",
         ),
     ] = service.daemon.DEFAULT_BOOT,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Development loop: reload a module when its file changes (gen_servers "
+            "pick it up at their next message; never kills: a reload that would is "
+            "skipped and logged). Reloaded modules count as loaded by hand.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Start the node of a release root, in the background unless --foreground.
@@ -161,6 +193,8 @@ def start(
     fails to start (its log is shown).
     """
     root = _need_root(root)
+    if watch:  # the node (this process, or the one it spawns) inherits it
+        os.environ[WATCH_VAR] = "1"
     with reporting():
         status = service.start(
             root, name=name, tcp_port=tcp, foreground=foreground, wait=wait, boot=boot
@@ -206,6 +240,7 @@ def status(
     root = _need_root(root)
     with reporting():
         result = service.status(root, timeout=timeout)
+        result.update(_release_status(root, timeout))
     if as_json:
         _print_json(result)
     else:
