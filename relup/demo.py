@@ -19,16 +19,14 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relup.control.client import Client
+from relup.check.throwaway import ThrowawayNode
 from relup.errors import RelupError
 from relup.release.package import pack
-from relup.release.root import init_root
-from relup.service import launcher
 
 #: The release path of the demo: up twice, then down twice.
 STEPS = ("2.0.0", "3.0.0", "2.0.0", "1.0.0")
@@ -166,17 +164,6 @@ def _gap(replies: list[float], start: float, end: float) -> float:
     return worst
 
 
-@contextlib.contextmanager
-def _node(root: Path) -> Iterator[Client]:
-    launcher.start(root)
-    try:
-        with Client.for_root(root) as client:
-            yield client
-    finally:
-        with contextlib.suppress(RelupError):
-            launcher.stop(root)
-
-
 def run_demo(clients: int = 4, progress: Callable[[str], None] = lambda _: None) -> DemoReport:
     """Run the whole demo; ``progress`` gets a line for each thing that happens."""
     source = samples_dir()
@@ -185,9 +172,10 @@ def run_demo(clients: int = 4, progress: Callable[[str], None] = lambda _: None)
         work = Path(tmp)
         packages = {v: pack(source, v, work / "packages") for v in VERSIONS}
         progress(f"packed kvstore {', '.join(VERSIONS)}")
-        root = work / "root"
-        init_root(root, packages["1.0.0"])
-        with _node(root) as node:
+        throwaway = ThrowawayNode.start(packages["1.0.0"], work / "root", wait=15, timeout=30)
+        with contextlib.ExitStack() as cleanup:
+            cleanup.callback(throwaway.stop)
+            node = throwaway.client
             port = int(node.request("call", {"dest": "kv_listener", "request": "port"})["reply"])
             progress(f"node started on kvstore 1.0.0, serving on 127.0.0.1:{port}")
             for v in ("2.0.0", "3.0.0"):
