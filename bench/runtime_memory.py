@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 from asyncio_floor import fig, rss_bytes  # noqa: E402
 
 from relup.runtime import ChildSpec, Node, gen_server, process, supervisor  # noqa: E402
+from relup.runtime.gc_policy import NODE_THRESHOLDS, tune_gc  # noqa: E402
 
 
 class Idle:
@@ -116,6 +117,7 @@ async def _supervised(n: int) -> None:
 
 
 def _child(mode: str, n: int) -> None:
+    tune_gc()  # as the node process does (relup.runtime.gc_policy)
     runner = {"servers": _servers, "spawn": _spawn, "supervised": _supervised}[mode]
     asyncio.run(runner(n))
 
@@ -135,6 +137,7 @@ def main() -> None:
         _child(sys.argv[2], int(sys.argv[3]))
         return
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    print(f"# relup children run with the node's GC thresholds {NODE_THRESHOLDS}", flush=True)
     floor = _fresh(str(HERE / "asyncio_floor.py"), "tasks", str(n))
     servers = _fresh(__file__, "--child", "servers", str(n))
     _fresh(__file__, "--child", "spawn", str(n))

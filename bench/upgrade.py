@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from relup.release.evaluate import Evaluator, parse_script
 from relup.runtime import AppSpec, Node, gen_server, supervised_processes
+from relup.runtime.gc_policy import tune_gc
 from relup.terms import parse_term
 
 CALLERS = 100
@@ -222,6 +223,7 @@ async def scenario(n: int) -> None:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1000, 10000]
+    tune_gc()  # as the node process does (relup.runtime.gc_policy)
     for n in sizes:
         asyncio.run(scenario(n))
 

@@ -13,6 +13,7 @@ import sys
 
 from relup.control.errors import ControlError
 from relup.control.server import DEFAULT_READ_TIMEOUT
+from relup.runtime.gc_policy import tune_gc
 from relup.service.daemon import DEFAULT_BOOT, NodeService
 
 
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if not args.root:
         parser().error("no release root: pass --root ROOT or set RELUP_ROOT")
+    tune_gc()  # this process is a node: relup.runtime.gc_policy
     try:
         service = NodeService(
             args.root,
