@@ -33,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from relup.demo import longest_gap as gap
 from relup.release.evaluate import Evaluator, parse_script
 from relup.runtime import AppSpec, Node, gen_server, supervised_processes
 from relup.runtime.gc_policy import tune_gc
@@ -102,19 +103,7 @@ def write_tree(root: Path) -> None:
 
 def longest_gap(times: list[list[float]], start: float, end: float) -> float:
     """The longest time any caller waited between replies, over replies around [start, end]."""
-    worst = 0.0
-    for ts in times:
-        prev = None
-        for t in ts:
-            if t < start:
-                prev = t
-                continue
-            if prev is not None:
-                worst = max(worst, t - prev)
-            prev = t
-            if t > end:
-                break
-    return worst
+    return max((gap(ts, start, end) for ts in times), default=0.0)
 
 
 def to_python(term: Any) -> Any:

@@ -150,7 +150,8 @@ class _Talker(threading.Thread):
                 self.sock.close()
 
 
-def _gap(replies: list[float], start: float, end: float) -> float:
+def longest_gap(replies: list[float], start: float, end: float) -> float:
+    """The longest wait between two replies, over the replies around ``[start, end]``."""
     worst, prev = 0.0, None
     for t in replies:
         if t < start:
@@ -193,7 +194,7 @@ def run_demo(clients: int = 4, progress: Callable[[str], None] = lambda _: None)
                     r = node.request("install", {"vsn": vsn}, timeout=30)
                     t1 = time.perf_counter()
                     time.sleep(SETTLE)
-                    pause = max(_gap(t.record.replies, t0, t1) for t in talkers)
+                    pause = max(longest_gap(t.record.replies, t0, t1) for t in talkers)
                     steps.append(
                         Step(
                             vsn,
@@ -214,7 +215,7 @@ def run_demo(clients: int = 4, progress: Callable[[str], None] = lambda _: None)
                 time.sleep(max(window, 0.05))
                 w1 = time.perf_counter()
                 time.sleep(SETTLE / 4)
-                idle = max(_gap(t.record.replies, w0, w1) for t in talkers)
+                idle = max(longest_gap(t.record.replies, w0, w1) for t in talkers)
             finally:
                 stop.set()
                 for t in talkers:

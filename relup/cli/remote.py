@@ -144,3 +144,14 @@ def answer_object(op: str, answer: Any) -> dict[str, Any]:
     if not isinstance(answer, dict):
         raise ProtocolError(f"the node answered {op} with a {type(answer).__name__}, not an object")
     return answer
+
+
+#: A release version argument, as ``relup releases`` lists them.
+ReleaseArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="VSN",
+        help="The release version, as relup releases shows it.",
+        show_default=False,
+    ),
+]

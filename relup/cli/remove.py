@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
 from rich.console import Console
 from rich.markup import escape
 
@@ -12,14 +9,7 @@ from relup.cli import remote
 
 
 def remove(
-    vsn: Annotated[
-        str,
-        typer.Argument(
-            metavar="VSN",
-            help="The release version, as relup releases shows it.",
-            show_default=False,
-        ),
-    ],
+    vsn: remote.ReleaseArgument,
     root: remote.RootOption = None,
     as_json: remote.JsonOption = False,
     timeout: remote.TimeoutOption = remote.DEFAULT_TIMEOUT,
