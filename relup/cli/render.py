@@ -14,6 +14,7 @@ from rich.text import Text
 
 from relup.plan import Plan
 from relup.plan.summary import summarize
+from relup.spec.vsn_order import vsn_key
 
 
 def _list(items: tuple[str, ...], limit: int = 8) -> str:
@@ -80,13 +81,19 @@ def _count(n: int, what: str) -> str:
 
 
 def releases_table(answer: Mapping[str, Any]) -> RenderableType:
-    """``relup releases``: one row per release, newest first; ``*`` marks the running one."""
+    """``relup releases``: one row per release, highest version first; ``*`` marks the running one.
+
+    Versions are ordered for people here (``relup.spec.vsn_order``: PEP 440 where
+    they parse, a natural order otherwise); the node itself never orders them.
+    """
     running = answer.get("running")
     installing = answer.get("installing")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("", "version", "status", "python", "applications"):
         table.add_column(column, no_wrap=column != "applications")
-    for r in answer.get("releases", []):
+    rows = list(answer.get("releases", []))
+    rows.sort(key=lambda r: vsn_key(str(r["vsn"])), reverse=True)
+    for r in rows:
         status = str(r["status"])
         table.add_row(
             "*" if r["vsn"] == running else "",

@@ -78,3 +78,24 @@ class TestPhaseRows:
         assert "2 modules: kv_store, kv_conn" == rows["load"]
         assert "7 processes migrated" == rows["code_change"]
         assert "killed 0" == rows["purge"]
+
+
+class TestReleasesTable:
+    def test_highest_version_first_for_people(self) -> None:
+        """1.10.0 above 1.9.0 (not string order); a version packaging cannot read still sorts."""
+        from rich.console import Console
+
+        from relup.cli.render import releases_table
+
+        answer = {
+            "releases": [
+                {"name": "shop", "vsn": v, "status": "old", "python": "3.11", "applications": []}
+                for v in ("1.9.0", "R16B", "1.10.0")
+            ],
+            "running": "1.10.0",
+        }
+        console = Console(width=120, record=True)
+        console.print(releases_table(answer))
+        text = console.export_text()
+        order = sorted(("1.9.0", "R16B", "1.10.0"), key=text.index)
+        assert ["1.10.0", "1.9.0", "R16B"] == order
