@@ -9,6 +9,7 @@ release the model says it runs.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import shutil
 import tempfile
 from pathlib import Path
@@ -37,6 +38,7 @@ def _template() -> dict[str, Any]:
     """Build the tree and packages once per test run; each example copies the packages."""
     if not _TEMPLATE:
         tmp = Path(tempfile.mkdtemp(prefix="relup-stateful-"))
+        atexit.register(shutil.rmtree, tmp, True)
         tree = write_tree(tmp / "tree", VERSIONS, servers=2)
         _TEMPLATE["dir"] = tmp
         _TEMPLATE["packages"] = {v: pack(tree, v, tmp / "packages") for v in VERSIONS}
