@@ -50,7 +50,6 @@ from relup.runtime import supervisor, sys_ops
 from relup.runtime._errors import NodeError
 from relup.runtime._process import Pid, Ref
 from relup.runtime.application import supervised_processes
-from relup.runtime.gen_server import compute_code_change
 from relup.runtime.handles import runs_version
 from relup.runtime.node import maybe_await
 from relup.terms import Term, format_term
@@ -292,7 +291,7 @@ class Evaluator:
             self._emit("load_object_code", modules=list(instr.modules))
         elif isinstance(instr, ins.Apply):
             await self._apply(instr)
-        elif instr in (ins.RESTART_NEW_EMULATOR,):
+        elif instr == ins.RESTART_NEW_EMULATOR:
             self._outcome.restart = "restart_new_emulator"
         else:
             raise _Failure("not allowed before point_of_no_return")
@@ -427,15 +426,7 @@ class Evaluator:
                     continue
                 if proc not in states:
                     states[proc] = proc.state
-                if not sys_ops.is_suspended(proc) or proc.mod is None:
-                    reason = "not_suspended" if proc.mod is not None else "not_a_gen_server"
-                    raise _Failure(
-                        f"{proc.pid!r} cannot change code for {mod}: {reason}",
-                        pid=proc.pid,
-                        module=mod,
-                        reason=reason,
-                    )
-                ok, result = compute_code_change(proc, old_vsn, extra)
+                ok, result = sys_ops.try_code_change(proc, old_vsn, extra)
                 if not ok:
                     raise _Failure(
                         f"code_change of {proc.pid!r} for {mod} failed: {_reason(result)}",
@@ -451,8 +442,7 @@ class Evaluator:
     async def _stop(self, modules: tuple[str, ...]) -> None:
         """``{stop, Mods}``: terminate, through their supervisors, the children running Mods."""
         wanted = set(modules)
-        rows = await supervised_processes(self.node, own_suspended=self._suspended)
-        for sup, cid, pid, mods in rows:
+        for sup, cid, pid, mods in await self._tree():
             if sup is None or not wanted.intersection(mods):
                 continue
             try:

@@ -66,7 +66,6 @@ from relup.spec.relup_file import RelupEntry, RelupFile
 from relup.terms import format_term, read_first_term
 
 if TYPE_CHECKING:
-
     from relup.runtime.node import Node
     from relup.spec.toml_release import ReleaseManifest
 
@@ -329,14 +328,14 @@ class ReleaseHandler:
             return InstallReport(vsn, previous, direction, Outcome(restart="restart_new_emulator"))
         script = [i for i in script if i != ins.RESTART_EMULATOR]
         new_specs = self._specs(self.root.manifest(vsn))
-        saved = self._switch_specs(new_specs)
+        saved = self.node.apps.swap_specs(new_specs)
         ev = self._evaluator(suspend_timeout=suspend_timeout, listener=listener)
         try:
             outcome = await ev.run(script)
         except BaseException:
-            self._restore_specs(saved)
+            self.node.apps.restore_specs(saved)
             raise
-        changed = await self._config_change(saved[1], new_specs)
+        changed = await self._config_change(saved.env, new_specs)
         self.releases = transition(self.releases, vsn, Action.INSTALL)
         self.running = vsn
         self.unpurged = dict(outcome.unpurged)
@@ -383,27 +382,6 @@ class ReleaseHandler:
             listener=listener,
             fault=self.fault,
         )
-
-    def _switch_specs(
-        self, specs: Mapping[str, AppSpec]
-    ) -> tuple[dict[str, AppSpec], dict[str, dict[str, Any]]]:
-        apps = self.node.apps
-        saved = (dict(apps.loaded), {k: dict(v) for k, v in apps.env.items()})
-        for name, spec in specs.items():
-            apps.loaded[name] = spec
-            apps.env[name] = dict(spec.env)
-        return saved
-
-    def _restore_specs(self, saved: tuple[dict[str, AppSpec], dict[str, dict[str, Any]]]) -> None:
-        apps = self.node.apps
-        specs, env = saved
-        for name in list(apps.loaded):
-            if name not in specs and name not in apps.running:
-                del apps.loaded[name]
-                apps.env.pop(name, None)
-        for name, spec in specs.items():
-            apps.loaded[name] = spec
-            apps.env[name] = env.get(name, {})
 
     async def _config_change(
         self, old_env: Mapping[str, Mapping[str, Any]], specs: Mapping[str, AppSpec]

@@ -381,12 +381,11 @@ class Operations:
             raise OpError("bad-request", f"the module file must be an absolute path: {file}")
         else:
             path = str(Path(file).resolve())
-        old = code.old(module)
-        killed = code.kill_runners(old) if old is not None else []
         try:
-            version = code.load(module, path)
+            version = code.prepare(module, path)  # a file that fails to load kills nobody
         except NodeError as e:
             raise OpError(type(e).__name__, str(e)) from None
+        killed = code.make_current(version)
         release_path = self._release_path(module)
         if release_path is not None and Path(release_path) == Path(path):
             self.hand_loaded.pop(module, None)

@@ -52,6 +52,14 @@ class AppSpec:
     env: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SpecsSnapshot:
+    """The specifications and environments :meth:`ApplicationController.swap_specs` replaced."""
+
+    specs: dict[str, AppSpec]
+    env: dict[str, dict[str, Any]]
+
+
 @dataclass
 class _Running:
     spec: AppSpec
@@ -207,6 +215,29 @@ class ApplicationController:
 
     def get_all_env(self, app: str) -> dict[str, Any]:
         return dict(self.env.get(app, {}))
+
+    def swap_specs(self, specs: Mapping[str, AppSpec]) -> SpecsSnapshot:
+        """Load ``specs`` over the current ones (running or not) with their environments.
+
+        What OTP's release handler does before it evaluates a relup, so that
+        ``application:start`` of an added application finds its specification.
+        Returns what :meth:`restore_specs` needs to undo it.
+        """
+        saved = SpecsSnapshot(dict(self.loaded), {k: dict(v) for k, v in self.env.items()})
+        for name, spec in specs.items():
+            self.loaded[name] = spec
+            self.env[name] = dict(spec.env)
+        return saved
+
+    def restore_specs(self, saved: SpecsSnapshot) -> None:
+        """Undo :meth:`swap_specs`; a spec it added is dropped unless its app now runs."""
+        for name in list(self.loaded):
+            if name not in saved.specs and name not in self.running:
+                del self.loaded[name]
+                self.env.pop(name, None)
+        for name, spec in saved.specs.items():
+            self.loaded[name] = spec
+            self.env[name] = saved.env.get(name, {})
 
 
 async def supervised_processes(

@@ -15,7 +15,8 @@ Two forms of the same operations:
   :func:`request_suspend` sets a flag on the :class:`Process`; :func:`await_suspended`
   waits, with one future for any number of processes, until each is at a message
   boundary (a gen_server in its loop, or a raw process in ``receive``);
-  :func:`prepare_code_change` computes the new state *without committing it*;
+  :func:`try_code_change` / :func:`prepare_code_change` compute the new state
+  *without committing it*;
   :meth:`PreparedChange.commit` installs it and :meth:`PreparedChange.discard` drops it;
   :func:`resume_process` clears the flag and wakes the process. Every step is O(1) per
   process: no messages, no tasks. Unlike the message form, the flag takes effect at
@@ -149,16 +150,23 @@ class PreparedChange:
         self.result = None
 
 
-def prepare_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> PreparedChange:
-    """Call the current ``code_change`` of a suspended gen_server; commits nothing.
+def try_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> tuple[bool, Any]:
+    """``(True, new_state)`` or ``(False, reason)`` from a suspended gen_server; commits nothing.
 
     ``code_change`` must be synchronous here (an async one gives a failed change).
+    The release handler calls this once per process on its hot path; it allocates
+    nothing but the result.
     """
     if not is_suspended(proc):
-        return PreparedChange(proc, False, "not_suspended")
+        return False, "not_suspended"
     if proc.mod is None:
-        return PreparedChange(proc, False, "not_a_gen_server")
-    ok, result = compute_code_change(proc, old_vsn, extra)
+        return False, "not_a_gen_server"
+    return compute_code_change(proc, old_vsn, extra)
+
+
+def prepare_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> PreparedChange:
+    """:func:`try_code_change`, kept as a :class:`PreparedChange` to commit or discard."""
+    ok, result = try_code_change(proc, old_vsn, extra)
     return PreparedChange(proc, ok, result)
 
 

@@ -280,3 +280,35 @@ def test_states_name_dynamic_children_by_pid(tmp_path: Path) -> None:
         assert False is states["kv_sup/kv_listener"]["dynamic"]
 
     run(main)
+
+
+def test_load_of_a_broken_file_kills_nobody(
+    root: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """`load` of a file that fails to import is refused before old code is purged."""
+    path, _ = root
+    loop = "from relup.runtime import process\n\nasync def loop():\n    await process.receive()\n"
+    v1, v2, broken = (tmp_path / f"helper_{n}.py" for n in ("1", "2", "broken"))
+    v1.write_text(loop + "\n# 1\n", "utf-8")
+    v2.write_text(loop + "\n# 2\n", "utf-8")
+    broken.write_text("def (:\n", "utf-8")
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        node.code.load("helper", v1)
+        import helper  # type: ignore[import-not-found]
+
+        lingering = node.spawn(helper.loop)
+        node.code.load("helper", v2)  # the loop now runs old code
+        with pytest.raises(OpError) as info:
+            await ops["load"]({"module": "helper", "file": str(broken)})
+        assert "LoadError" == info.value.kind
+        assert node.lookup(lingering) is not None
+        assert (str(v2), str(v1)) == (
+            node.code.current("helper").path,
+            node.code.old("helper").path,
+        )  # type: ignore[union-attr]
+        loaded = await ops["load"]({"module": "helper", "file": str(v1)})
+        assert [repr(lingering)] == loaded["killed"]  # a third version purges the oldest
+
+    run(main)
