@@ -165,7 +165,5 @@ class HandlerMachine(RuleBasedStateMachine):
         assert self.running == self.node.code.current("kv_srv").vsn
 
 
-HandlerMachine.TestCase.settings = settings(
-    max_examples=20, stateful_step_count=12, deadline=None
-)
+HandlerMachine.TestCase.settings = settings(max_examples=20, stateful_step_count=12, deadline=None)
 test_handler_lifecycle = HandlerMachine.TestCase

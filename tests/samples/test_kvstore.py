@@ -34,6 +34,7 @@ PROTOCOL = {"1.0.0": "1", "2.0.0": "2", "3.0.0": "3"}
 REPLY_TIMEOUT = 5.0
 CLIENTS = 4
 
+
 class Client:
     """One TCP connection: lines out, lines back."""
 
