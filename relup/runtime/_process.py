@@ -5,8 +5,13 @@ Rules:
 * A process is one asyncio Task plus one :class:`Process` record. Nothing else runs on
   its behalf: no helper tasks, no per-message objects beyond the message itself.
 * The mailbox is a deque. A process that waits creates one future and parks it in
-  ``_waiter``; ``deliver`` resolves it. That future is the only thing allocated per
-  wait, which is what keeps an idle process small and a round trip cheap.
+  ``_waiter``; ``deliver`` resolves it. That future is the only thing the runtime
+  allocates per wait (asyncio adds the task's wake-up callback and the future's
+  iterator), which is what keeps an idle process small and a round trip cheap:
+  ``receive`` and the gen_server loop await it in their own frame rather than
+  through a helper coroutine (:meth:`Process.park` is for the rarer waits), since a
+  coroutine object is one more object for the young-generation collector to scan
+  for every process that waited since its last pass.
 * ``receive(match)`` scans the queue in order and removes the first message for
   which ``match`` is true; the others stay queued in order (Erlang's selective
   receive). A rescan after a wake-up starts where the previous scan stopped.
@@ -289,6 +294,7 @@ class Process:
     async def receive(self, match: Callable[[Any], object] | None, timeout: float | None) -> Any:
         """Selective receive; see the module docstring."""
         mb = self.mailbox
+        loop = self.node.loop
         raw = self.mod is None
         scanned = 0
         deadline: float | None = None
@@ -309,7 +315,7 @@ class Process:
                         scanned += 1
             wait: float | None = None
             if timeout is not None:
-                now = self.node.loop.time()
+                now = loop.time()
                 if deadline is None:
                     deadline = now + timeout
                 wait = deadline - now
@@ -319,9 +325,15 @@ class Process:
                 self.boundary = True
                 if self.suspended:
                     self.reach_boundary()
-                try:
-                    await self.park(wait)
-                finally:
+            # Process.park, inlined (module docstring)
+            fut: asyncio.Future[Any] = loop.create_future()
+            self._waiter = fut
+            timer = None if wait is None else loop.call_later(wait, _expire, self, fut)
+            try:
+                await fut
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+                if raw:
                     self.boundary = False
-            else:
-                await self.park(wait)
