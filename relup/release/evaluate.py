@@ -177,13 +177,18 @@ class Evaluator:
         self._displaced: list[ModuleVersion] = []
         self._purges: list[str] = []
         self._post: dict[str, str] = {}
-        self._suspended: dict[Process, float] = {}
+        self._suspended: set[Process] = set()
+        #: the same processes, in the order they were suspended (they are resumed in it)
+        self._waves: list[list[Process]] = []
+        #: when the first of them was suspended (the longest suspension starts there)
+        self._suspended_at: float | None = None
         #: module → the suspended processes whose child spec names it
         self._members: dict[str, list[Process]] = {}
         self._lagged: set[Process] = set()
         #: handles this install registered (modules new to the node), for rollback
         self._new_handles: list[str] = []
-        self._states: dict[Process, Any] = {}
+        #: (process, state before its code_change), in the order they were replaced
+        self._states: list[tuple[Process, Any]] = []
         self._stopped: list[tuple[Pid, Any, tuple[str, ...]]] = []
         self._started: list[tuple[Pid, Any]] = []
         self._watermark = 0
@@ -359,32 +364,41 @@ class Evaluator:
                     else _seconds(timeout, DEFAULT_SUSPEND_TIMEOUT)
                 )
                 order.append((mod, limit))
-        suspended, members = self._suspended, self._members
+        suspended = self._suspended
         while True:
             waves: list[list[Process]] = [[] for _ in order]
+            found: dict[str, list[Process]] = {}
+            # A child spec's modules, as a tuple, decide the process's wave and the
+            # lists it joins; children of one spec share the tuple, so this is
+            # worked out once per distinct tuple, not once per process.
+            routes: dict[tuple[str, ...], list[list[Process]]] = {}
             for _sup, _id, pid, mods in await self._tree():
                 proc = pid._proc
                 if proc is None or proc in suspended:
                     continue
-                first = min((position[m] for m in mods if m in position), default=None)
-                if first is None:
-                    continue
-                waves[first].append(proc)
-                for m in mods:
-                    members.setdefault(m, []).append(proc)
+                lists = routes.get(mods)
+                if lists is None:
+                    lists = routes[mods] = self._route(mods, position, waves, found)
+                for lst in lists:
+                    lst.append(proc)
             if not any(waves):
                 break
+            for mod, procs in found.items():
+                self._members.setdefault(mod, []).extend(procs)
             waited = False
             for (mod, limit), procs in zip(order, waves, strict=True):
                 if not procs:
                     continue
-                now = time.perf_counter()
-                for p in procs:
-                    suspended[p] = now
-                lagging = [p for p in procs if p.alive and not p.boundary]
+                if self._suspended_at is None:
+                    self._suspended_at = time.perf_counter()
+                suspended.update(procs)
+                self._waves.append(procs)
+                lagging = sys_ops.suspend_all(procs)
+                if not lagging:
+                    continue
+                waited = True
                 self._lagged.update(lagging)
-                waited = waited or bool(lagging)
-                late = await sys_ops.await_suspended(procs, limit)
+                late = await sys_ops.await_boundary(lagging, limit)
                 if late:
                     raise _Failure(
                         f"{_pids(p.pid for p in late)} did not reach a message boundary "
@@ -397,6 +411,23 @@ class Evaluator:
                 break
         self._outcome.suspended = len(suspended)
         self._emit("suspend", processes=len(suspended))
+
+    @staticmethod
+    def _route(
+        mods: tuple[str, ...],
+        position: dict[str, int],
+        waves: list[list[Process]],
+        found: dict[str, list[Process]],
+    ) -> list[list[Process]]:
+        """The lists a process whose spec names ``mods`` joins: its wave, then a list per module.
+
+        Its wave is that of the first of ``mods`` in the instruction; none if the
+        instruction names none of them.
+        """
+        first = min((position[m] for m in mods if m in position), default=None)
+        if first is None:
+            return []
+        return [waves[first], *(found.setdefault(m, []) for m in dict.fromkeys(mods))]
 
     def _load(self, instr: ins.Load) -> None:
         mod = instr.module
@@ -420,22 +451,17 @@ class Evaluator:
                 before = self._snaps.get(mod, (None, None))[0]
                 old_vsn = (before or self.code.current(mod)).vsn
             extra = self.to_python(extra_term)
-            states = self._states
-            for proc in self._members.get(mod, ()):
-                if not proc.alive:
-                    continue
-                if proc not in states:
-                    states[proc] = proc.state
-                ok, result = sys_ops.try_code_change(proc, old_vsn, extra)
-                if not ok:
-                    raise _Failure(
-                        f"code_change of {proc.pid!r} for {mod} failed: {_reason(result)}",
-                        pid=proc.pid,
-                        module=mod,
-                        reason=result,
-                    )
-                proc.state = result
-                changed += 1
+            done, failed, reason = sys_ops.change_states(
+                self._members.get(mod, ()), old_vsn, extra, self._states
+            )
+            changed += done
+            if failed is not None:
+                raise _Failure(
+                    f"code_change of {failed.pid!r} for {mod} failed: {_reason(reason)}",
+                    pid=failed.pid,
+                    module=mod,
+                    reason=reason,
+                )
         self._outcome.upgraded += changed
         self._emit("code_change", processes=changed)
 
@@ -564,21 +590,21 @@ class Evaluator:
             self._emit("purge", killed=len(out.killed), unpurged=sorted(out.unpurged))
 
     def _resume_all(self) -> None:
-        now = time.perf_counter()
-        longest = 0.0
-        for proc, since in self._suspended.items():
-            longest = max(longest, now - since)
-            if proc.alive:
-                sys_ops.resume_process(proc, lagged=proc in self._lagged)
-        self._outcome.longest_suspension = longest
-        self._emit("resume", processes=len(self._suspended))
-        self._suspended.clear()
+        suspended = self._suspended
+        if self._suspended_at is not None:
+            self._outcome.longest_suspension = time.perf_counter() - self._suspended_at
+            self._suspended_at = None
+        for procs in self._waves:
+            sys_ops.resume_all(procs, self._lagged)
+        self._emit("resume", processes=len(suspended))
+        suspended.clear()
+        self._waves.clear()
 
     async def _rollback(self) -> None:
         new_versions = [self.code.current(m) for m in self._snaps if self.code.is_loaded(m)]
         for mod, snap in reversed(list(self._snaps.items())):
             self.code.restore(mod, snap)
-        for proc, state in self._states.items():
+        for proc, state in reversed(self._states):
             if proc.alive:
                 proc.state = state
         changed = set(self._snaps)

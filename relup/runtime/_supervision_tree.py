@@ -44,7 +44,7 @@ import logging
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from relup.runtime._calls import call_process
-from relup.runtime._child_specs import SupState, which
+from relup.runtime._child_specs import SupState
 from relup.runtime._errors import CallError, CallTimeout, GetModulesFailed, SuspendedSupervisor
 from relup.runtime._process import Pid, Process, SystemCall
 from relup.runtime._supervisor_server import BEHAVIOUR
@@ -117,21 +117,28 @@ async def walk(
     return rows
 
 
-async def _walk(
-    sup: Pid, rows: list[Row], timeout: float | None, own: Container[Process]
-) -> None:
+async def _walk(sup: Pid, rows: list[Row], timeout: float | None, own: Container[Process]) -> None:
     proc = sup._proc
     if proc is None or proc.mod is not BEHAVIOUR:
         return
     if proc.suspended and proc not in own:
         raise SuspendedSupervisor(sup)
-    for child_id, pid, kind, declared in which(proc.state):
+    st: SupState = proc.state
+    simple = st.simple
+    # The children are read in place, one row each: at 100,000 children this walk is
+    # part of every caller's pause during an install (bench/upgrade.py). The list
+    # copy keeps the loop safe when a get_modules request lets the tree change.
+    kids = list(st.dynamic.values()) if simple else list(st.children)
+    append = rows.append
+    for child in kids:
+        pid = child.pid
         if not isinstance(pid, Pid):
             continue
-        if isinstance(declared, str):  # "dynamic": only the process knows
-            modules = await get_modules(pid, timeout, child_id=child_id)
-        else:
-            modules = declared
-        rows.append((sup, child_id, pid, modules))
-        if kind == "supervisor":
+        spec = child.spec
+        cid = None if simple else spec.id
+        modules = spec.modules
+        if isinstance(modules, str):  # "dynamic": only the process knows
+            modules = await get_modules(pid, timeout, child_id=cid)
+        append((sup, cid, pid, modules))
+        if spec.type == "supervisor":
             await _walk(pid, rows, timeout, own)

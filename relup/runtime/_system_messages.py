@@ -149,6 +149,11 @@ def compute_code_change(proc: Process, old_vsn: Any, extra: Any) -> tuple[bool, 
         r = fn(old_vsn, proc.state, extra)
     except BaseException as e:
         return False, e
+    return direct_result(r)
+
+
+def direct_result(r: Any) -> tuple[bool, Any]:
+    """What a synchronous ``code_change`` call returned, as (ok, new state or reason)."""
     if r.__class__ is CoroutineType:
         r.close()
         return False, "async code_change needs the message-based sys.change_code"

@@ -12,15 +12,18 @@ Two forms of the same operations:
   raised to the caller. Raw processes do not answer system messages (calls time out).
 
 * **Direct, in-loop** (for the release handler, which runs on the node's loop):
-  :func:`request_suspend` sets a flag on the :class:`Process`; :func:`await_suspended`
-  waits, with one future for any number of processes, until each is at a message
-  boundary (a gen_server in its loop, or a raw process in ``receive``);
-  :func:`try_code_change` / :func:`prepare_code_change` compute the new state
-  *without committing it*;
-  :meth:`PreparedChange.commit` installs it and :meth:`PreparedChange.discard` drops it;
-  :func:`resume_process` clears the flag and wakes the process. Every step is O(1) per
-  process: no messages, no tasks. Unlike the message form, the flag takes effect at
-  the next boundary: messages already queued are not handled first.
+  :func:`suspend_all` sets a flag on each :class:`Process` and returns those not yet
+  at a message boundary (a gen_server in its loop, or a raw process in ``receive``);
+  :func:`await_boundary` waits for them, with one future for any number of processes
+  (:func:`await_suspended` does both);
+  :func:`try_code_change` / :func:`prepare_code_change` compute the new state of one
+  process *without committing it*; :meth:`PreparedChange.commit` installs it and
+  :meth:`PreparedChange.discard` drops it; :func:`change_states` runs ``code_change``
+  on many processes and installs each new state, keeping the old ones for a rollback;
+  :func:`resume_process` / :func:`resume_all` clear the flag and wake the process.
+  Every step is O(1) per process: no messages, no tasks. Unlike the message form,
+  the flag takes effect at the next boundary: messages already queued are not
+  handled first.
 """
 
 from __future__ import annotations
@@ -30,11 +33,12 @@ from typing import TYPE_CHECKING, Any, final
 
 from relup.runtime._errors import CodeChangeError, NoProc
 from relup.runtime._process import Pid, Process, SuspendBarrier, SystemCall
+from relup.runtime._system_messages import direct_result
 from relup.runtime.gen_server import _call, compute_code_change
 from relup.runtime.node import current_node
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Container, Iterable
 
 
 def _proc(dest: Pid | str) -> Process:
@@ -83,22 +87,29 @@ async def get_status(dest: Pid | str, timeout: float | None = 5.0) -> dict[str, 
 
 
 # ---------------------------------------------------------------------- direct
-def request_suspend(proc: Process) -> bool:
-    """Set the suspend flag; True if ``proc`` is already at a message boundary."""
-    proc.suspended = True
-    return proc.boundary or not proc.alive
+def suspend_all(procs: Iterable[Process]) -> list[Process]:
+    """Set the flag on each process; returns those not yet at a message boundary.
+
+    One pass and no calls per process: the release handler suspends every process
+    of a module at once, and at 100,000 processes this loop is part of the pause.
+    """
+    lagging = []
+    for p in procs:
+        p.suspended = True
+        if not p.boundary and p.alive:
+            lagging.append(p)
+    return lagging
 
 
-async def await_suspended(procs: Iterable[Process], timeout: float | None) -> list[Process]:
-    """Set the flag on each process and wait until all are at a boundary.
+async def await_boundary(lagging: list[Process], timeout: float | None) -> list[Process]:
+    """Wait until each of ``lagging`` (flags already set) is at a boundary.
 
     Returns the processes that did not get there in time (their flag stays set; resume
     them with :func:`resume_process` to drop them, as the release handler does).
     """
-    loop = asyncio.get_running_loop()
-    lagging = [p for p in procs if not request_suspend(p)]
     if not lagging:
         return []
+    loop = asyncio.get_running_loop()
     barrier = SuspendBarrier(loop.create_future(), len(lagging))
     for p in lagging:
         p._suspend_barrier = barrier
@@ -115,6 +126,11 @@ async def await_suspended(procs: Iterable[Process], timeout: float | None) -> li
         if p._suspend_barrier is barrier:
             p._suspend_barrier = None
     return late
+
+
+async def await_suspended(procs: Iterable[Process], timeout: float | None) -> list[Process]:
+    """Set the flag on each process and wait until all are at a boundary (the late ones)."""
+    return await await_boundary(suspend_all(procs), timeout)
 
 
 def _release(barrier: SuspendBarrier) -> None:
@@ -154,14 +170,60 @@ def try_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> tuple[boo
     """``(True, new_state)`` or ``(False, reason)`` from a suspended gen_server; commits nothing.
 
     ``code_change`` must be synchronous here (an async one gives a failed change).
-    The release handler calls this once per process on its hot path; it allocates
-    nothing but the result.
     """
-    if not is_suspended(proc):
-        return False, "not_suspended"
-    if proc.mod is None:
-        return False, "not_a_gen_server"
+    refused = _refusal(proc)
+    if refused is not None:
+        return False, refused
     return compute_code_change(proc, old_vsn, extra)
+
+
+def _refusal(proc: Process) -> str | None:
+    if not is_suspended(proc):
+        return "not_suspended"
+    if proc.mod is None:
+        return "not_a_gen_server"
+    return None
+
+
+def change_states(
+    procs: Iterable[Process], old_vsn: Any, extra: Any, saved: list[tuple[Process, Any]]
+) -> tuple[int, Process | None, Any]:
+    """:func:`try_code_change` on each live process, installing each new state at once.
+
+    Each replaced state is appended to ``saved`` as ``(process, old state)`` first, so
+    that the caller can put them all back (in reverse order) if a later step fails.
+    Stops at the first failure: returns ``(changed, failed process or None, reason)``.
+    This is the release handler's hot loop (one ``code_change`` per process while
+    they are all suspended), so the callback is looked up once per callback module
+    and the common ``("ok", state)`` answer is taken without a call.
+    """
+    changed = 0
+    last_mod: Any = None
+    fn: Any = None
+    for proc in procs:
+        if not proc.alive:
+            continue
+        mod = proc.mod
+        if not (proc.suspended and proc.boundary) or mod is None:
+            return changed, proc, _refusal(proc)
+        if mod is not last_mod:
+            last_mod, fn = mod, getattr(mod, "code_change", None)
+        state = proc.state
+        if fn is not None:
+            try:
+                r = fn(old_vsn, state, extra)
+            except BaseException as e:
+                return changed, proc, e
+            if r.__class__ is tuple and len(r) == 2 and r[0] == "ok":
+                new = r[1]
+            else:
+                ok, new = direct_result(r)
+                if not ok:
+                    return changed, proc, new
+            saved.append((proc, state))
+            proc.state = new
+        changed += 1
+    return changed, None, None
 
 
 def prepare_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> PreparedChange:
@@ -181,3 +243,16 @@ def resume_process(proc: Process, *, lagged: bool = True) -> None:
     proc._suspend_barrier = None
     if lagged or proc.mailbox:
         proc.wake()
+
+
+def resume_all(procs: Iterable[Process], lagged: Container[Process]) -> None:
+    """:func:`resume_process` on each live process, in one pass.
+
+    ``lagged`` holds those that were not parked between messages when suspended.
+    """
+    for p in procs:
+        if p.alive:
+            p.suspended = False
+            p._suspend_barrier = None
+            if p.mailbox or p in lagged:
+                p.wake()

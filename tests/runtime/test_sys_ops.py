@@ -178,3 +178,125 @@ def test_replace_state_failure_keeps_state(srv: tuple[Path, Path]) -> None:
         assert {"x": 1} == await sys_ops.replace_state(pid, lambda s: {"x": 1})
 
     run(main)
+
+
+OTHER = """
+    __vsn__ = "{vsn}"
+
+    def init(_):
+        return ("ok", 0)
+
+    def handle_call(request, from_, state):
+        return ("reply", (__vsn__, state), state)
+
+    def code_change(old_vsn, state, extra):
+        if extra == "error":
+            return ("error", "refused")
+        if extra == "bad":
+            return "ok"
+        return ("ok", state + 1)
+"""
+
+
+def test_change_states_installs_each_state_and_keeps_the_old_ones(
+    srv: tuple[Path, Path], write: Write
+) -> None:
+    """Two callback modules in one batch: each server gets its own module's code_change."""
+
+    async def main(node: Node) -> None:
+        node.code.load("srv", srv[0])
+        node.code.load("other", write("other_1.py", OTHER.format(vsn="1")))
+        pids = [await gen_server.start(m) for m in ("srv", "other", "srv", "other")]
+        procs = [node.process(p) for p in pids if p is not None]
+        dead = procs.pop()
+        node.terminate(dead, "killed")
+        assert [] == await sys_ops.await_suspended(procs, timeout=1)
+        node.code.load("srv", srv[1])
+        before = [p.state for p in procs]
+        saved: list[tuple[Any, Any]] = []
+        assert (3, None, None) == sys_ops.change_states([*procs, dead], "1", None, saved)
+        assert [(p, s) for p, s in zip(procs, before, strict=True)] == saved
+        assert [{"seen": [], "migrated": ("1", "2")}, 1] == [p.state for p in procs[:2]]
+        sys_ops.resume_all(procs, lagged=())
+        assert ("2", {"seen": [], "migrated": ("1", "2")}) == await gen_server.call(pids[0], "x")
+        assert ("1", 1) == await gen_server.call(pids[1], "x")
+
+    run(main)
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [("fail", ValueError), ("error", "refused"), ("bad", ("bad_return_value", "ok"))],
+)
+def test_change_states_stops_at_the_first_failure(
+    srv: tuple[Path, Path], write: Write, extra: str, reason: Any
+) -> None:
+    """What changed before the failure is in ``saved``; nothing after it is touched."""
+
+    async def main(node: Node) -> None:
+        node.code.load("srv", srv[0])
+        node.code.load("other", write("other_1.py", OTHER.format(vsn="1")))
+        pids = [await gen_server.start(m) for m in ("other", "other", "srv", "other")]
+        procs = [node.process(p) for p in pids if p is not None]
+        assert [] == await sys_ops.await_suspended(procs, timeout=1)
+        saved: list[tuple[Any, Any]] = []
+        # "other" fails on "error"/"bad", "srv" on "fail": the first failing one stops it
+        first_bad = 2 if extra == "fail" else 0
+        done, failed, why = sys_ops.change_states(procs, "1", extra, saved)
+        assert (first_bad, procs[first_bad]) == (done, failed)
+        if isinstance(reason, type):
+            assert isinstance(why, reason)
+        else:
+            assert reason == why
+        assert [(p, 0) for p in procs[:first_bad]] == saved
+        assert [1] * first_bad + [0] == [p.state for p in procs[:first_bad]] + [procs[3].state]
+
+    run(main)
+
+
+def test_change_states_refuses_a_running_or_raw_process(srv: tuple[Path, Path]) -> None:
+    async def main(node: Node) -> None:
+        node.code.load("srv", srv[0])
+        pid = await gen_server.start("srv")
+        assert pid is not None
+        proc = node.process(pid)
+        saved: list[tuple[Any, Any]] = []
+        assert (0, proc, "not_suspended") == sys_ops.change_states([proc], "1", None, saved)
+
+        async def raw() -> Any:
+            return await process.receive()
+
+        r = node.process(process.spawn(raw))
+        await run_until_idle(node)
+        assert [] == await sys_ops.await_suspended([r], timeout=1)
+        assert (0, r, "not_a_gen_server") == sys_ops.change_states([r], "1", None, saved)
+        assert [] == saved
+        sys_ops.resume_all([r], lagged=())
+
+    run(main)
+
+
+def test_resume_all_wakes_who_has_mail_and_leaves_idle_ones_parked(
+    srv: tuple[Path, Path],
+) -> None:
+    async def main(node: Node) -> None:
+        node.code.load("srv", srv[0])
+        pids = [await gen_server.start("srv") for _ in range(3)]
+        procs = [node.process(p) for p in pids if p is not None]
+        assert [] == await sys_ops.await_suspended(procs, timeout=1)
+        assert pids[0] is not None
+        gen_server.cast(pids[0], "held")
+        await run_until_idle(node)
+        assert {"seen": []} == procs[0].state  # held while suspended
+        sys_ops.resume_all(procs, lagged=())
+        assert not any(p.suspended for p in procs)
+        # woken to take its mail; the others stay parked (the next delivery wakes them)
+        assert ["running", "waiting", "waiting"] == [p.status for p in procs]
+        await run_until_idle(node)
+        assert {"seen": ["held"]} == procs[0].state
+        assert pids[1] is not None
+        gen_server.cast(pids[1], "later")  # the next delivery wakes a parked one
+        await run_until_idle(node)
+        assert {"seen": ["later"]} == procs[1].state
+
+    run(main)
