@@ -597,8 +597,14 @@ class Evaluator:
         for procs in self._waves:
             sys_ops.resume_all(procs, self._lagged)
         self._emit("resume", processes=len(suspended))
+        # Nothing can be rolled back from here on. Dropping the per-process records
+        # now (a tuple per changed state, among others) keeps them out of the young
+        # collection that runs when :meth:`run` enables the collector again.
         suspended.clear()
         self._waves.clear()
+        self._lagged.clear()
+        self._members.clear()
+        self._states.clear()
 
     async def _rollback(self) -> None:
         new_versions = [self.code.current(m) for m in self._snaps if self.code.is_loaded(m)]

@@ -12,6 +12,19 @@ spends about half its time in the collector (``bench/runtime_memory.py``).
 collected (memory stays flat over upgrade cycles, ``tests/release/test_cycles.py``);
 they are found in fewer, larger passes. Nothing is frozen: old module versions must
 stay collectable after a purge.
+
+What the collector still costs a large node (measured at 100,000 gen_servers under
+call load, ``bench/upgrade.py`` with a ``gc.callbacks`` probe):
+
+* A young pass scans what every process that waited since the previous pass keeps
+  while it waits: three objects, all asyncio's (``tests/runtime/test_gc_footprint.py``
+  holds it there): 30-100 ms per pass.
+* The first pass over the middle generation after starting N processes scans all of
+  them: about 0.5 s at 100,000, once, some time after the boot.
+* A full collection (about 1.3-2 s on that heap) runs when CPython decides: once the
+  objects promoted since the last one reach a quarter of the old ones. Installs hold
+  the collector off (:meth:`relup.release.evaluate.Evaluator.run`), so it never falls
+  inside one.
 """
 
 from __future__ import annotations
