@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from relup.runtime import CodeChangeError, Node, gen_server, process, sys_ops, timers
+from relup.runtime import CodeChangeError, Node, Pid, gen_server, process, sys_ops, timers
+from relup.runtime._process import Process
 from relup.testing import run, run_until_idle
 
 Write = Callable[[str, str], Path]
@@ -198,19 +199,28 @@ OTHER = """
 """
 
 
+async def suspended_servers(
+    node: Node, srv: tuple[Path, Path], write: Write, *modules: str
+) -> tuple[list[Pid], list[Process]]:
+    """One suspended server per name in ``modules`` ("srv" v1 or "other" v1)."""
+    node.code.load("srv", srv[0])
+    node.code.load("other", write("other_1.py", OTHER.format(vsn="1")))
+    pids = [await gen_server.start(m) for m in modules]
+    live = [p for p in pids if p is not None]
+    procs = [node.process(p) for p in live]
+    assert [] == await sys_ops.await_suspended(procs, timeout=1)
+    return live, procs
+
+
 def test_change_states_installs_each_state_and_keeps_the_old_ones(
     srv: tuple[Path, Path], write: Write
 ) -> None:
     """Two callback modules in one batch: each server gets its own module's code_change."""
 
     async def main(node: Node) -> None:
-        node.code.load("srv", srv[0])
-        node.code.load("other", write("other_1.py", OTHER.format(vsn="1")))
-        pids = [await gen_server.start(m) for m in ("srv", "other", "srv", "other")]
-        procs = [node.process(p) for p in pids if p is not None]
+        pids, procs = await suspended_servers(node, srv, write, "srv", "other", "srv", "other")
         dead = procs.pop()
         node.terminate(dead, "killed")
-        assert [] == await sys_ops.await_suspended(procs, timeout=1)
         node.code.load("srv", srv[1])
         before = [p.state for p in procs]
         saved: list[tuple[Any, Any]] = []
@@ -234,11 +244,7 @@ def test_change_states_stops_at_the_first_failure(
     """What changed before the failure is in ``saved``; nothing after it is touched."""
 
     async def main(node: Node) -> None:
-        node.code.load("srv", srv[0])
-        node.code.load("other", write("other_1.py", OTHER.format(vsn="1")))
-        pids = [await gen_server.start(m) for m in ("other", "other", "srv", "other")]
-        procs = [node.process(p) for p in pids if p is not None]
-        assert [] == await sys_ops.await_suspended(procs, timeout=1)
+        _, procs = await suspended_servers(node, srv, write, "other", "other", "srv", "other")
         saved: list[tuple[Any, Any]] = []
         # "other" fails on "error"/"bad", "srv" on "fail": the first failing one stops it
         first_bad = 2 if extra == "fail" else 0
