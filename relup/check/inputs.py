@@ -55,7 +55,8 @@ def open_release(ref: str) -> Iterator[OpenedRelease]:
     """The release `ref` names, readable for the duration of the ``with`` block.
 
     Raises :class:`~relup.check.errors.CheckError` when `ref` names no Python release
-    and :class:`~relup.release.package.PackageError` for a package that does not verify.
+    and :class:`~relup.release.package_reasons.PackageError` for a package that does
+    not verify.
     """
     if is_package(ref):
         if not os.path.isfile(ref):

@@ -4,12 +4,15 @@
 * :mod:`relup.release.store` -- ``releases/RELEASES.toml``, atomic writes, and the
   pure functions that apply the table to a list of releases;
 * :mod:`relup.release.package` -- ``relup pack``, package verification, unpack;
+* :mod:`relup.release.package_reasons` -- :class:`PackageError` and why a package
+  is refused;
 * :mod:`relup.release.root` -- a root's layout, creating one, removing a release.
 
 Nothing here imports the runtime: these work on files only.
 """
 
-from relup.release.package import Package, PackageError, pack, unpack, verify_package
+from relup.release.package import Package, pack, unpack, verify_package
+from relup.release.package_reasons import PackageError
 from relup.release.root import (
     ReleaseRoot,
     init_root,

@@ -30,7 +30,7 @@ Errors::
     RelupError
     └── ReleaseError           .reason says why, as data (NoSuchRelease, BadStatus, ...)
         ├── StateFileError     the state file is missing, unreadable or malformed (.path)
-        └── PackageError       a package refused (relup.release.package)
+        └── PackageError       a package refused (relup.release.package_reasons)
 """
 
 from __future__ import annotations

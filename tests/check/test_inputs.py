@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from relup.check.inputs import open_release
-from relup.release.package import PackageError, extract, pack
+from relup.release.package import extract, pack
+from relup.release.package_reasons import PackageError
 from tests.check.pairs import DATA
 
 GOOD_FILES = sorted(

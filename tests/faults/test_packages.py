@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from relup.control import RemoteError
-from relup.release import package as p
+from relup.release import package_reasons as pr
 from tests.faults.live import Kv, Live, vsn_of
 from tests.release.conftest import Member, file_member, snapshot, special_member
 from tests.release.test_package import add, hostile
@@ -24,28 +24,31 @@ pytestmark = pytest.mark.slow
 
 Edit = Callable[[list[Member]], list[Member]] | Callable[[bytes], bytes]
 
-SHAPES: dict[str, tuple[Edit, p.PackageReason]] = {
+SHAPES: dict[str, tuple[Edit, pr.PackageReason]] = {
     "corrupt-deflate": (
         lambda data: data[:200] + bytes(b ^ 0xFF for b in data[200:260]) + data[260:],
-        p.Corrupt(""),
+        pr.Corrupt(""),
     ),
-    "truncated": (lambda data: data[: len(data) // 2], p.Corrupt("")),
+    "truncated": (lambda data: data[: len(data) // 2], pr.Corrupt("")),
     "path-traversal": (
         add(file_member("lib/kv-2/../../../evil.py")),
-        p.ParentReference("lib/kv-2/../../../evil.py"),
+        pr.ParentReference("lib/kv-2/../../../evil.py"),
     ),
-    "absolute-path": (add(file_member("/tmp/relup-evil.py")), p.AbsolutePath("/tmp/relup-evil.py")),
+    "absolute-path": (
+        add(file_member("/tmp/relup-evil.py")),
+        pr.AbsolutePath("/tmp/relup-evil.py"),
+    ),
     "symlink-out-of-root": (
         add(special_member("lib/kv-2/passwd", tarfile.SYMTYPE, "../../../../etc/passwd")),
-        p.Symlink("lib/kv-2/passwd", "../../../../etc/passwd"),
+        pr.Symlink("lib/kv-2/passwd", "../../../../etc/passwd"),
     ),
     "absolute-symlink": (
         add(special_member("lib/kv-2/etc", tarfile.SYMTYPE, "/etc")),
-        p.Symlink("lib/kv-2/etc", "/etc"),
+        pr.Symlink("lib/kv-2/etc", "/etc"),
     ),
     "hard-link-out-of-root": (
         add(special_member("lib/kv-2/shadow", tarfile.LNKTYPE, "/etc/shadow")),
-        p.HardLink("lib/kv-2/shadow", "/etc/shadow"),
+        pr.HardLink("lib/kv-2/shadow", "/etc/shadow"),
     ),
 }
 
@@ -61,7 +64,7 @@ def _dirs(root: Path) -> dict[str, object]:
 
 @pytest.mark.parametrize(("edit", "reason"), SHAPES.values(), ids=SHAPES.keys())
 def test_unpack_op_refuses_bad_package(
-    live: Live, tmp_path: Path, edit: Edit, reason: p.PackageReason
+    live: Live, tmp_path: Path, edit: Edit, reason: pr.PackageReason
 ) -> None:
     """Refused with its reason naming the package; releases/ and lib/ unchanged; node serves."""
     kv = Kv.build(tmp_path)
@@ -76,7 +79,7 @@ def test_unpack_op_refuses_bad_package(
     assert type(reason).__name__ == info.value.remote_kind
     message = info.value.remote_message
     assert str(bad) in message
-    if not isinstance(reason, p.Corrupt):  # a corrupt stream's detail is zlib's own words
+    if not isinstance(reason, pr.Corrupt):  # a corrupt stream's detail is zlib's own words
         assert reason.describe() in message
     assert before == _dirs(live.root)
     assert not (live.root.parent / "evil.py").exists()

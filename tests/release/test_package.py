@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from relup.errors import RelupError, SpecError
-from relup.release import package as p
+from relup.release import package_reasons as pr
 from relup.release.package import pack, place_release, unpack, verify_package
 from relup.release.root import ReleaseRoot, init_root
 from relup.release.status import Status
@@ -149,27 +149,27 @@ def _rewrite(path: str, text: str) -> Callable[[Path], object]:
 
 
 BROKEN_TREES = {
-    "no-release": Broken(lambda t: shutil.rmtree(t / "releases/2.0.0"), p.PackageError,
-                         p.ReleaseNotInTree),
+    "no-release": Broken(lambda t: shutil.rmtree(t / "releases/2.0.0"), pr.PackageError,
+                         pr.ReleaseNotInTree),
     "bad-release-toml": Broken(_rewrite("releases/2.0.0/release.toml", "[release\n"), SpecError),
     "version-mismatch": Broken(
         _rewrite("releases/2.0.0/release.toml",
                  '[release]\nname = "shop"\nversion = "9"\npython = "3.11"\n'
                  '[applications]\nshop = "2.0.0"\n'),
-        p.PackageError, p.ManifestMismatch),
-    "missing-app-dir": Broken(lambda t: shutil.rmtree(t / "lib/base-1.0"), p.PackageError,
-                              p.MissingAppDir),
+        pr.PackageError, pr.ManifestMismatch),
+    "missing-app-dir": Broken(lambda t: shutil.rmtree(t / "lib/base-1.0"), pr.PackageError,
+                              pr.MissingAppDir),
     "bad-app-toml": Broken(_rewrite("lib/base-1.0/app.toml", "nope"), SpecError),
     "app-toml-mismatch": Broken(
         _rewrite("lib/base-1.0/app.toml",
                  '[application]\nname = "base"\nversion = "2.0"\nmodules = []\n'),
-        p.PackageError, p.ManifestMismatch),
+        pr.PackageError, pr.ManifestMismatch),
     "symlink-in-app": Broken(lambda t: (t / "lib/base-1.0/link.py").symlink_to("/etc/passwd"),
-                             p.PackageError, p.NotPackable),
-    "fifo-in-app": Broken(lambda t: os.mkfifo(t / "lib/base-1.0/pipe"), p.PackageError,
-                          p.NotPackable),
+                             pr.PackageError, pr.NotPackable),
+    "fifo-in-app": Broken(lambda t: os.mkfifo(t / "lib/base-1.0/pipe"), pr.PackageError,
+                          pr.NotPackable),
     "newline-in-name": Broken(lambda t: (t / "lib/base-1.0/a\nb.py").write_text(""),
-                              p.PackageError, p.NotPackable),
+                              pr.PackageError, pr.NotPackable),
 }  # fmt: skip
 
 
@@ -186,7 +186,7 @@ def test_pack_refuses_broken_tree(packages: Packages, case: Broken) -> None:
 
 def test_pack_refuses_unsafe_version(packages: Packages) -> None:
     """A version that would not name one directory is refused before anything is read."""
-    with pytest.raises(p.PackageError) as info:
+    with pytest.raises(pr.PackageError) as info:
         pack(packages.tree, "../2.0.0", packages.out)
     assert UnsafeName("release version", "../2.0.0") == info.value.reason
 
@@ -225,65 +225,65 @@ def device(name: str, kind: bytes) -> Member:
 RELEASE_TOML = '[release]\nname = "shop"\nversion = "{vsn}"\npython = "3.11"\n[applications]\n'
 
 HOSTILE: dict[str, tuple[Edit | Callable[[bytes], bytes], ReleaseReason]] = {
-    "absolute-path": (add(file_member("/etc/evil")), p.AbsolutePath("/etc/evil")),
+    "absolute-path": (add(file_member("/etc/evil")), pr.AbsolutePath("/etc/evil")),
     "dotdot": (add(file_member("lib/shop-2.0.0/../../../evil.py")),
-               p.ParentReference("lib/shop-2.0.0/../../../evil.py")),
+               pr.ParentReference("lib/shop-2.0.0/../../../evil.py")),
     "symlink": (add(special_member("lib/shop-2.0.0/link.py", tarfile.SYMTYPE, "shop_srv.py")),
-                p.Symlink("lib/shop-2.0.0/link.py", "shop_srv.py")),
+                pr.Symlink("lib/shop-2.0.0/link.py", "shop_srv.py")),
     "symlink-out-of-root": (
         add(special_member("lib/shop-2.0.0/passwd", tarfile.SYMTYPE, "../../../../etc/passwd")),
-        p.Symlink("lib/shop-2.0.0/passwd", "../../../../etc/passwd")),
+        pr.Symlink("lib/shop-2.0.0/passwd", "../../../../etc/passwd")),
     "absolute-symlink": (
         add(special_member("lib/shop-2.0.0/etc", tarfile.SYMTYPE, "/etc")),
-        p.Symlink("lib/shop-2.0.0/etc", "/etc")),
+        pr.Symlink("lib/shop-2.0.0/etc", "/etc")),
     "hard-link": (add(special_member("lib/shop-2.0.0/hard.py", tarfile.LNKTYPE, SRV)),
-                  p.HardLink("lib/shop-2.0.0/hard.py", SRV)),
+                  pr.HardLink("lib/shop-2.0.0/hard.py", SRV)),
     "hard-link-out-of-root": (
         add(special_member("lib/shop-2.0.0/shadow", tarfile.LNKTYPE, "/etc/shadow")),
-        p.HardLink("lib/shop-2.0.0/shadow", "/etc/shadow")),
+        pr.HardLink("lib/shop-2.0.0/shadow", "/etc/shadow")),
     "character-device": (add(device("lib/shop-2.0.0/null", tarfile.CHRTYPE)),
-                         p.SpecialFile("lib/shop-2.0.0/null", "character device")),
+                         pr.SpecialFile("lib/shop-2.0.0/null", "character device")),
     "block-device": (add(device("lib/shop-2.0.0/sda", tarfile.BLKTYPE)),
-                     p.SpecialFile("lib/shop-2.0.0/sda", "block device")),
+                     pr.SpecialFile("lib/shop-2.0.0/sda", "block device")),
     "fifo": (add(special_member("lib/shop-2.0.0/pipe", tarfile.FIFOTYPE)),
-             p.SpecialFile("lib/shop-2.0.0/pipe", "fifo")),
-    "file-at-top": (add(file_member("evil.py")), p.OutsideRelease("evil.py", "2.0.0")),
+             pr.SpecialFile("lib/shop-2.0.0/pipe", "fifo")),
+    "file-at-top": (add(file_member("evil.py")), pr.OutsideRelease("evil.py", "2.0.0")),
     "file-in-unnamed-app": (add(file_member("lib/other-1.0/x.py")),
-                            p.OutsideRelease("lib/other-1.0/x.py", "2.0.0")),
+                            pr.OutsideRelease("lib/other-1.0/x.py", "2.0.0")),
     "file-in-other-release": (add(file_member("releases/1.0.0/notes.txt")),
-                              p.OutsideRelease("releases/1.0.0/notes.txt", "2.0.0")),
+                              pr.OutsideRelease("releases/1.0.0/notes.txt", "2.0.0")),
     "file-beside-lib": (add(file_member("lib/shop-2.0.0.py")),
-                        p.OutsideRelease("lib/shop-2.0.0.py", "2.0.0")),
-    "duplicate-entry": (add(file_member(SRV, b"evil = True\n")), p.Duplicate(SRV)),
+                        pr.OutsideRelease("lib/shop-2.0.0.py", "2.0.0")),
+    "duplicate-entry": (add(file_member(SRV, b"evil = True\n")), pr.Duplicate(SRV)),
     "duplicate-by-alias": (add(file_member(f"./{SRV}", b"evil = True\n")),
-                           p.Duplicate(f"./{SRV}")),
-    "file-under-file": (add(file_member(f"{SRV}/x")), p.PathConflict(f"{SRV}/x")),
-    "checksum-mismatch": (replace_file(SRV, b"evil = True\n"), p.ChecksumMismatch(SRV)),
+                           pr.Duplicate(f"./{SRV}")),
+    "file-under-file": (add(file_member(f"{SRV}/x")), pr.PathConflict(f"{SRV}/x")),
+    "checksum-mismatch": (replace_file(SRV, b"evil = True\n"), pr.ChecksumMismatch(SRV)),
     "unlisted-file": (add(file_member("lib/shop-2.0.0/extra.py"), resum=False),
-                      p.Unlisted("lib/shop-2.0.0/extra.py")),
-    "missing-listed-file": (drop(SRV), p.MissingListed(SRV)),
-    "no-sha256sums": (drop(SUMS), p.NoChecksums(SUMS)),
+                      pr.Unlisted("lib/shop-2.0.0/extra.py")),
+    "missing-listed-file": (drop(SRV), pr.MissingListed(SRV)),
+    "no-sha256sums": (drop(SUMS), pr.NoChecksums(SUMS)),
     "bad-sha256sums-line": (replace_file(SUMS, b"not a checksum line\n"),
-                            p.BadChecksumLine(SUMS, 1)),
+                            pr.BadChecksumLine(SUMS, 1)),
     "two-releases": (add(file_member("releases/3.0.0/release.toml", b"")),
-                     p.TwoReleases(("releases/2.0.0/release.toml",
+                     pr.TwoReleases(("releases/2.0.0/release.toml",
                                     "releases/3.0.0/release.toml"))),
-    "no-release": (drop("releases/2.0.0/release.toml", resum=True), p.NoRelease()),
+    "no-release": (drop("releases/2.0.0/release.toml", resum=True), pr.NoRelease()),
     "release-toml-unparsable": (
         replace_file("releases/2.0.0/release.toml", b"[release\n", resum=True),
-        p.BadManifest("releases/2.0.0/release.toml: line 1, column 9: unexpected end of file")),
+        pr.BadManifest("releases/2.0.0/release.toml: line 1, column 9: unexpected end of file")),
     "release-version-mismatch": (
         replace_file("releases/2.0.0/release.toml",
                      (RELEASE_TOML.format(vsn="2.0.1") + 'shop = "2.0.0"\n').encode(),
                      resum=True),
-        p.ManifestMismatch("releases/2.0.0/release.toml", "version", "2.0.0", "2.0.1")),
-    "missing-app-toml": (drop("lib/base-1.0/app.toml", resum=True), p.MissingApp("base", "1.0")),
-    "truncated-gzip": (lambda data: data[: len(data) // 2], p.Corrupt("")),
-    "truncated-gzip-trailer": (lambda data: data[:-4], p.Corrupt("")),
+        pr.ManifestMismatch("releases/2.0.0/release.toml", "version", "2.0.0", "2.0.1")),
+    "missing-app-toml": (drop("lib/base-1.0/app.toml", resum=True), pr.MissingApp("base", "1.0")),
+    "truncated-gzip": (lambda data: data[: len(data) // 2], pr.Corrupt("")),
+    "truncated-gzip-trailer": (lambda data: data[:-4], pr.Corrupt("")),
     "corrupt-deflate": (lambda data: data[:200] + bytes(b ^ 0xFF for b in data[200:260])
-                        + data[260:], p.Corrupt("")),
-    "not-a-gzip": (gzip.decompress, p.NotGzip()),
-    "empty-file": (lambda _: b"", p.NotGzip()),
+                        + data[260:], pr.Corrupt("")),
+    "not-a-gzip": (gzip.decompress, pr.NotGzip()),
+    "empty-file": (lambda _: b"", pr.NotGzip()),
 }  # fmt: skip
 
 
@@ -298,10 +298,10 @@ def hostile(tmp_path: Path, good: Path, edit: Edit | Callable[[bytes], bytes]) -
 
 
 def matches(expected: ReleaseReason, actual: ReleaseReason) -> bool:
-    if isinstance(expected, p.Corrupt):  # the detail is the decompressor's own words
-        return isinstance(actual, p.Corrupt)
-    if isinstance(expected, p.BadManifest):
-        return isinstance(actual, p.BadManifest) and expected.detail.split(":")[0] in actual.detail
+    if isinstance(expected, pr.Corrupt):  # the detail is the decompressor's own words
+        return isinstance(actual, pr.Corrupt)
+    if isinstance(expected, pr.BadManifest):
+        return isinstance(actual, pr.BadManifest) and expected.detail.split(":")[0] in actual.detail
     return expected == actual
 
 
@@ -316,9 +316,9 @@ def test_unpack_refuses_hostile_package(
     """Each hostile shape is refused with its reason, and the root is exactly as it was."""
     package = hostile(tmp_path, packages("2.0.0"), edit)
     before = snapshot(root.path)
-    with pytest.raises(p.PackageError) as verified:
+    with pytest.raises(pr.PackageError) as verified:
         verify_package(package)
-    with pytest.raises(p.PackageError) as unpacked:
+    with pytest.raises(pr.PackageError) as unpacked:
         unpack(root, package)
     assert matches(reason, verified.value.reason), verified.value.reason
     assert verified.value.reason == unpacked.value.reason
@@ -349,18 +349,18 @@ class TestRefusedAgainstRoot:
         """A package whose lib dir the root has with other content is refused; root unchanged."""
         (packages.tree / "lib/base-1.0/base_srv.py").write_text("changed = True\n")
         before = snapshot(root.path)
-        with pytest.raises(p.PackageError) as info:
+        with pytest.raises(pr.PackageError) as info:
             unpack(root, packages("2.0.0"))
-        assert p.ConflictingLib("base", "1.0", "base_srv.py differs") == info.value.reason
+        assert pr.ConflictingLib("base", "1.0", "base_srv.py differs") == info.value.reason
         assert "new version" in (info.value.reason.hint or "")
         assert before == snapshot(root.path)
 
     def test_lib_dir_with_extra_file_conflicts(self, root: ReleaseRoot, packages: Packages) -> None:
         """A lib dir in the root holding a file the package lacks is a conflict too."""
         (root.lib_dir("base", "1.0") / "local.py").write_text("")
-        with pytest.raises(p.PackageError) as info:
+        with pytest.raises(pr.PackageError) as info:
             unpack(root, packages("2.0.0"))
-        assert p.ConflictingLib("base", "1.0", "local.py is not in the package") == (
+        assert pr.ConflictingLib("base", "1.0", "local.py is not in the package") == (
             info.value.reason
         )
 
@@ -371,9 +371,9 @@ class TestRefusedAgainstRoot:
         good = verify_package(packages("2.0.0"))
         other = hostile(tmp_path, good.path, replace_file(SRV, b"evil = True\n", resum=True))
         before = snapshot(root.path)
-        with pytest.raises(p.PackageError) as info:
+        with pytest.raises(pr.PackageError) as info:
             place_release(root, dataclasses.replace(good, path=other))
-        assert p.PackageChanged(SRV) == info.value.reason
+        assert pr.PackageChanged(SRV) == info.value.reason
         assert before == snapshot(root.path)
 
     def test_not_a_root(self, tmp_path: Path, packages: Packages) -> None:
@@ -389,7 +389,7 @@ class TestRefusedAgainstRoot:
     ) -> None:
         """init_root checks the package before it creates the root."""
         package = hostile(tmp_path, packages("1.0.0"), add(file_member("/etc/evil")))
-        with pytest.raises(p.PackageError):
+        with pytest.raises(pr.PackageError):
             init_root(tmp_path / "new", package)
         assert not (tmp_path / "new").exists()
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from relup.release.package import PackageError, unpack
+from relup.release.package import unpack
+from relup.release.package_reasons import PackageError
 from relup.release.root import (
     FilesChanged,
     ReleaseRoot,
