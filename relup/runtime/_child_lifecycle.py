@@ -49,14 +49,10 @@ async def start_child_process(spec: ChildSpec, extra: tuple[Any, ...]) -> Pid | 
             r = await aw
     except StartError as e:
         raise StartFailed(e.reason) from e
-    except Exit as e:
-        if not _supervisor_alive():
-            raise
-        raise StartFailed(e.reason) from e
     except BaseException as e:
         if not _supervisor_alive():
             raise
-        raise StartFailed(e) from e
+        raise StartFailed(e.reason if isinstance(e, Exit) else e) from e
     if isinstance(r, Pid) or r is None:
         return r
     if isinstance(r, tuple) and r and r[0] == "ok":

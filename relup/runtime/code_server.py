@@ -70,13 +70,7 @@ class CodeServer:
         """Unregister the handle of a module that has no version (an install rolled back)."""
         if name in self._current or name in self._old or name not in self._handles:
             return
-        h = self._handles.pop(name)
-        if sys.modules.get(name) is h:
-            prev = self._displaced.pop(name, None)
-            if prev is None:
-                del sys.modules[name]
-            else:
-                sys.modules[name] = prev
+        self._unregister(name, self._handles.pop(name))
 
     def resolve(self, module: Any) -> Any:
         """A module name, handle or module object → the object to look callbacks up in.
@@ -92,13 +86,17 @@ class CodeServer:
     def unregister_all(self) -> None:
         """Put back whatever ``sys.modules`` held before this node's handles."""
         for name, h in self._handles.items():
-            if sys.modules.get(name) is h:
-                prev = self._displaced.get(name)
-                if prev is None:
-                    del sys.modules[name]
-                else:
-                    sys.modules[name] = prev
+            self._unregister(name, h)
         self._handles.clear()
+
+    def _unregister(self, name: str, h: ModuleHandle) -> None:
+        """Put back in ``sys.modules`` what ``h`` displaced, if ``h`` is still there."""
+        prev = self._displaced.pop(name, None)
+        if sys.modules.get(name) is h:
+            if prev is None:
+                del sys.modules[name]
+            else:
+                sys.modules[name] = prev
 
     # ---------------------------------------------------------------- loading
     def prepare(self, name: str, path: str | Path) -> ModuleVersion:

@@ -42,7 +42,6 @@ timeouts), :mod:`relup.runtime._server_loop` (the loop and callback dispatch) an
 
 from __future__ import annotations
 
-import logging
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +61,6 @@ from relup.runtime._process import (
     Process,
     SystemCall,
     current_process,
-    is_system,  # noqa: F401 - importable here before the split
 )
 from relup.runtime._server_loop import serve
 from relup.runtime._system_messages import compute_code_change
@@ -84,11 +82,6 @@ __all__ = [
     "start_link",
     "stop",
 ]
-
-log = logging.getLogger("relup.runtime")
-
-#: The call primitive, under the name sys_ops imports it by.
-_call = call_process
 
 
 # ---------------------------------------------------------------------- client API
@@ -222,7 +215,7 @@ async def call(dest: Pid | str, request: Any, timeout: float | None = 5.0) -> An
     proc = dest._proc if dest.__class__ is Pid else current_node().lookup(dest)
     if proc is None:
         raise CallError(dest, request, "noproc")
-    return await _call(proc, Call, request, dest, timeout)
+    return await call_process(proc, Call, request, dest, timeout)
 
 
 def cast(dest: Pid | str, msg: Any) -> None:
@@ -237,4 +230,4 @@ async def stop(dest: Pid | str, reason: Any = "normal", timeout: float | None = 
     proc = dest._proc if dest.__class__ is Pid else current_node().lookup(dest)
     if proc is None:
         raise NoProc(dest)
-    await _call(proc, SystemCall, ("stop", reason), dest, timeout)
+    await call_process(proc, SystemCall, ("stop", reason), dest, timeout)

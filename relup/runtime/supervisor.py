@@ -40,7 +40,6 @@ from typing import Any
 
 from relup.runtime import gen_server
 from relup.runtime._child_specs import STRATEGIES, ChildSpec
-from relup.runtime._child_specs import which as _which  # noqa: F401 - tests read states with it
 from relup.runtime._errors import (
     GetModulesFailed,
     StartError,

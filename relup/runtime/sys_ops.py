@@ -16,8 +16,8 @@ Two forms of the same operations:
   at a message boundary (a gen_server in its loop, or a raw process in ``receive``);
   :func:`await_boundary` waits for them, with one future for any number of processes
   (:func:`await_suspended` does both);
-  :func:`try_code_change` / :func:`prepare_code_change` compute the new state of one
-  process *without committing it*; :meth:`PreparedChange.commit` installs it and
+  :func:`prepare_code_change` computes the new state of one process *without
+  committing it*; :meth:`PreparedChange.commit` installs it and
   :meth:`PreparedChange.discard` drops it; :func:`change_states` runs ``code_change``
   on many processes and installs each new state, keeping the old ones for a rollback;
   :func:`resume_process` / :func:`resume_all` clear the flag and wake the process.
@@ -31,10 +31,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, final
 
+from relup.runtime._calls import call_process
 from relup.runtime._errors import CodeChangeError, NoProc
 from relup.runtime._process import Pid, Process, SuspendBarrier, SystemCall
-from relup.runtime._system_messages import direct_result
-from relup.runtime.gen_server import _call, compute_code_change
+from relup.runtime._system_messages import compute_code_change, direct_result
 from relup.runtime.node import current_node
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def _proc(dest: Pid | str) -> Process:
 
 
 async def _sys(dest: Pid | str, request: tuple[Any, ...], timeout: float | None) -> Any:
-    return await _call(_proc(dest), SystemCall, request, dest, timeout)
+    return await call_process(_proc(dest), SystemCall, request, dest, timeout)
 
 
 async def suspend(dest: Pid | str, timeout: float | None = 5.0) -> None:
@@ -166,17 +166,6 @@ class PreparedChange:
         self.result = None
 
 
-def try_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> tuple[bool, Any]:
-    """``(True, new_state)`` or ``(False, reason)`` from a suspended gen_server; commits nothing.
-
-    ``code_change`` must be synchronous here (an async one gives a failed change).
-    """
-    refused = _refusal(proc)
-    if refused is not None:
-        return False, refused
-    return compute_code_change(proc, old_vsn, extra)
-
-
 def _refusal(proc: Process) -> str | None:
     if not is_suspended(proc):
         return "not_suspended"
@@ -188,7 +177,7 @@ def _refusal(proc: Process) -> str | None:
 def change_states(
     procs: Iterable[Process], old_vsn: Any, extra: Any, saved: list[tuple[Process, Any]]
 ) -> tuple[int, Process | None, Any]:
-    """:func:`try_code_change` on each live process, installing each new state at once.
+    """:func:`prepare_code_change` on each live process, installing each new state at once.
 
     Each replaced state is appended to ``saved`` as ``(process, old state)`` first, so
     that the caller can put them all back (in reverse order) if a later step fails.
@@ -227,28 +216,31 @@ def change_states(
 
 
 def prepare_code_change(proc: Process, old_vsn: Any, extra: Any = None) -> PreparedChange:
-    """:func:`try_code_change`, kept as a :class:`PreparedChange` to commit or discard."""
-    ok, result = try_code_change(proc, old_vsn, extra)
+    """Call the current ``code_change`` of a suspended gen_server; commits nothing.
+
+    ``code_change`` must be synchronous here (an async one gives a failed change).
+    """
+    refused = _refusal(proc)
+    if refused is not None:
+        return PreparedChange(proc, False, refused)
+    ok, result = compute_code_change(proc, old_vsn, extra)
     return PreparedChange(proc, ok, result)
 
 
-def resume_process(proc: Process, *, lagged: bool = True) -> None:
-    """Clear the flag and wake the process so it handles its queued messages.
-
-    A process that was already parked between messages when suspended (``lagged``
-    false) and got no message since is left parked: the next delivery wakes it.
-    Skipping that wake-up halves the cost of resuming thousands of idle servers.
-    """
+def resume_process(proc: Process) -> None:
+    """Clear the flag and wake the process so it handles its queued messages."""
     proc.suspended = False
     proc._suspend_barrier = None
-    if lagged or proc.mailbox:
-        proc.wake()
+    proc.wake()
 
 
 def resume_all(procs: Iterable[Process], lagged: Container[Process]) -> None:
     """:func:`resume_process` on each live process, in one pass.
 
     ``lagged`` holds those that were not parked between messages when suspended.
+    One that was already parked and got no message since is left parked: the next
+    delivery wakes it. Skipping that wake-up halves the cost of resuming thousands
+    of idle servers.
     """
     for p in procs:
         if p.alive:

@@ -19,6 +19,7 @@ from relup.runtime import (
     supervisor,
     sys_ops,
 )
+from relup.runtime._calls import call_process
 from relup.runtime._process import SystemCall
 from relup.testing import run, run_until_idle
 
@@ -485,8 +486,11 @@ class TestSystemCallbacksDoNotEndTheServer:
             assert exc is info.value.reason
             proc = node.process(pid)
             await run_until_idle(node)
-            change = sys_ops.prepare_code_change(proc, "1")  # the release handler's direct path
+            change = sys_ops.prepare_code_change(proc, "1")  # the direct form
             assert (False, exc) == (change.ok, change.result)
+            saved: list[tuple[Any, Any]] = []  # the release handler's batch of the direct form
+            assert (0, proc, exc) == sys_ops.change_states([proc], "1", None, saved)
+            assert [] == saved
             await sys_ops.resume(pid)
             assert {"pending": None} == await sys_ops.get_state(pid)
 
@@ -509,7 +513,9 @@ class TestSystemCallbacksDoNotEndTheServer:
             bad = ("bad_return_value", ("okay", {"pending": None}))
             assert bad == info.value.reason
             await run_until_idle(node)
-            assert bad == sys_ops.prepare_code_change(node.process(pid), "1").result
+            proc = node.process(pid)
+            assert bad == sys_ops.prepare_code_change(proc, "1").result
+            assert (0, proc, bad) == sys_ops.change_states([proc], "1", None, [])
 
         run(main)
 
@@ -608,7 +614,7 @@ class TestStopAndSystemMessages:
             pid = await gen_server.start(Srv)
             assert pid is not None
             with pytest.raises(CallError) as info:
-                await gen_server._call(node.process(pid), SystemCall, ("frobnicate",), pid, 1)
+                await call_process(node.process(pid), SystemCall, ("frobnicate",), pid, 1)
             assert "unknown_system_msg" == info.value.reason
             assert "alive" == await gen_server.call(pid, "alive")
 
@@ -628,8 +634,10 @@ class TestStopAndSystemMessages:
             assert pid is not None
             await sys_ops.suspend(pid)
             await run_until_idle(node)
-            change = sys_ops.prepare_code_change(node.process(pid), "1")
+            proc = node.process(pid)
+            change = sys_ops.prepare_code_change(proc, "1")
             assert not change.ok and "async" in change.result
+            assert (0, proc, change.result) == sys_ops.change_states([proc], "1", None, [])
             await sys_ops.change_code(pid, "AsyncChange", "1")
             assert {"pending": None, "from": "1"} == await sys_ops.get_state(pid)
 

@@ -23,6 +23,7 @@ from relup.runtime import (
     supervisor,
     sys_ops,
 )
+from relup.runtime._child_specs import which
 from relup.testing import ManualClock, run, run_until_idle
 
 
@@ -324,7 +325,7 @@ def test_supervisor_code_change_rereads_specs(write: Callable[[str, str], Path])
         assert [] == await sys_ops.await_suspended([proc], timeout=1)
         change = sys_ops.prepare_code_change(proc, "1", None)
         assert change.ok
-        assert ["a", "b"] == [c[0] for c in supervisor._which(proc.state)]  # not committed
+        assert ["a", "b"] == [c[0] for c in which(proc.state)]  # not committed
         change.commit()
         sys_ops.resume_process(proc)
         after = await pids(sup)
