@@ -57,7 +57,7 @@ from relup.terms import Term, format_term
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from relup.runtime._process import Pid, Process
+    from relup.runtime._process import Process
     from relup.runtime.handles import ModuleVersion
     from relup.runtime.node import Node
 
@@ -216,16 +216,17 @@ class Evaluator:
         """
         self.check_purges(script)
         self._register_handles(script)
-        for i, instr in enumerate(script, 1):
-            if instr is ins.POINT_OF_NO_RETURN:
-                break
-            try:
-                await self._pre(instr)
-            except _Failure as f:
-                self._forget_new_handles()
-                raise self._error(f, i, instr) from f.__cause__
-        self._prepared.clear()
-        self._forget_new_handles()
+        try:
+            for i, instr in enumerate(script, 1):
+                if instr is ins.POINT_OF_NO_RETURN:
+                    break
+                try:
+                    await self._pre(instr)
+                except _Failure as f:
+                    raise self._error(f, i, instr) from f.__cause__
+        finally:
+            self._prepared.clear()
+            self._forget_new_handles()
 
     def _forget_new_handles(self) -> None:
         for mod in self._new_handles:
@@ -260,7 +261,7 @@ class Evaluator:
                 elif not past_ponr:
                     await self._pre(instr)
                 else:
-                    await self._post_ponr(instr, i)
+                    await self._post_ponr(instr)
             except _Failure as f:
                 await self._rollback()
                 raise self._error(f, i, instr) from f.__cause__
@@ -301,7 +302,7 @@ class Evaluator:
         else:
             raise _Failure("not allowed before point_of_no_return")
 
-    async def _post_ponr(self, instr: ins.Instruction, step: int) -> None:
+    async def _post_ponr(self, instr: ins.Instruction) -> None:
         if isinstance(instr, ins.Suspend):
             await self._suspend(instr)
         elif isinstance(instr, ins.Load):

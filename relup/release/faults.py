@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from relup.plan import instructions as ins
 from relup.release.store import REAL_FS, FileSystem
@@ -29,7 +29,7 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def step_fault() -> Any:
+def step_fault() -> Callable[[int, ins.Instruction], None] | None:
     """The evaluator's ``fault`` hook the environment asks for, else None."""
     raw = os.environ.get(STEP_VAR)
     if not raw:

@@ -248,8 +248,7 @@ class ReleaseHandler:
     def unpack(self, package: str | Path) -> str:
         """Verify and unpack a release package; the release becomes ``unpacked``."""
         vsn = unpack_package(self.root, package)
-        on_disk = {r.vsn: r for r in self.root.store.read()}
-        self.releases = (on_disk[vsn], *self.releases)
+        self.releases = (find_release(self.root.store.read(), vsn), *self.releases)
         return vsn
 
     # ----------------------------------------------------------------- install

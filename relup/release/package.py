@@ -100,6 +100,7 @@ from relup.spec.toml_release import APP_FILE, RELEASE_FILE, AppManifest, Release
 
 if TYPE_CHECKING:
     from relup.release.root import ReleaseRoot
+    from relup.spec.rel import RelApp
 
 SUMS_FILE: Final = "SHA256SUMS"
 SKIPPED_DIRS: Final = frozenset({"__pycache__"})
@@ -107,7 +108,9 @@ _MTIME: Final = 0
 _CHUNK: Final = 1 << 16
 #: Files kept in memory while verifying (manifests, checksums) must be smaller than this.
 _KEPT_LIMIT: Final = 1 << 20
-_KEPT = re.compile(rf"releases/[^/]+/({re.escape(RELEASE_FILE)}|{SUMS_FILE})|lib/[^/]+/app\.toml")
+_KEPT = re.compile(
+    rf"releases/[^/]+/({re.escape(RELEASE_FILE)}|{SUMS_FILE})|lib/[^/]+/{re.escape(APP_FILE)}"
+)
 _SUMS_LINE = re.compile(r"([0-9a-fA-F]{64}) [ *](.+)")
 _FILE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE)
 
@@ -363,13 +366,15 @@ def _check_contents(
             app_manifest = AppManifest.parse(_text(kept, member), member)
         except SpecError as e:
             raise PackageError(BadManifest(str(e))) from None
-        for key, expected, found in (
-            ("name", app.name, app_manifest.name),
-            ("version", app.vsn, app_manifest.vsn),
-        ):
-            if expected != found:
-                raise PackageError(ManifestMismatch(member, key, expected, found))
+        _check_app_manifest(member, app, app_manifest)
     return manifest
+
+
+def _check_app_manifest(where: str, app: RelApp, found: AppManifest) -> None:
+    """The app.toml at `where` must name the application and version the release names."""
+    for key, expected, actual in (("name", app.name, found.name), ("version", app.vsn, found.vsn)):
+        if expected != actual:
+            raise PackageError(ManifestMismatch(where, key, expected, actual))
 
 
 def _check_names(manifest: ReleaseManifest) -> None:
@@ -427,13 +432,7 @@ def _collect(tree: Path, vsn: str) -> tuple[ReleaseManifest, dict[str, Path]]:
         app_dir = tree / "lib" / lib
         if app_dir.is_symlink() or not app_dir.is_dir():
             raise PackageError(MissingAppDir(app.name, app.vsn, str(app_dir)))
-        app_manifest = AppManifest.read(app_dir / APP_FILE)
-        for key, expected, found in (
-            ("name", app.name, app_manifest.name),
-            ("version", app.vsn, app_manifest.vsn),
-        ):
-            if expected != found:
-                raise PackageError(ManifestMismatch(str(app_dir / APP_FILE), key, expected, found))
+        _check_app_manifest(str(app_dir / APP_FILE), app, AppManifest.read(app_dir / APP_FILE))
         sources.update(_tree_files(app_dir, f"lib/{lib}"))
     return manifest, sources
 

@@ -135,10 +135,6 @@ class ReleaseRoot:
     def app_manifest(self, app: str, vsn: str) -> AppManifest:
         return AppManifest.read(self.lib_dir(app, vsn) / APP_FILE)
 
-    def is_root(self) -> bool:
-        """Whether the directory has a state file (it may still be unreadable)."""
-        return self.store.exists()
-
     def releases(self) -> tuple[ReleaseEntry, ...]:
         """The releases the state file lists, newest first."""
         return self.store.read()

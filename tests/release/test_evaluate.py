@@ -11,6 +11,7 @@ import pytest
 
 from relup.release.evaluate import Evaluator, InstallError, Outcome, parse_script
 from relup.runtime import AppSpec, Node, Pid, gen_server, supervised_processes
+from relup.runtime.term_mapping import from_term
 from relup.terms import parse_term
 from relup.testing import run, run_until_idle
 from tests.release.kvapp import BROKEN, SRV, V2, write_app, write_module
@@ -66,19 +67,7 @@ def evaluator(node: Node, tree: Tree, **kw: Any) -> Evaluator:
             raise RuntimeError("apply failed")
         return None
 
-    return Evaluator(node, tree.locate, apply=apply, to_python=_to_python, **kw)
-
-
-def _to_python(term: Any) -> Any:
-    from relup.terms import Atom
-
-    if isinstance(term, Atom):
-        return term.name
-    if isinstance(term, list):
-        return [_to_python(t) for t in term]
-    if isinstance(term, tuple):
-        return tuple(_to_python(t) for t in term)
-    return term
+    return Evaluator(node, tree.locate, apply=apply, to_python=from_term, **kw)
 
 
 async def boot_pids(node: Node) -> list[Pid]:
@@ -195,6 +184,23 @@ def test_a_module_that_fails_to_import_changes_nothing(tree: Tree) -> None:
         assert (1, "kv_srv") == (info.value.step, info.value.module)
         assert "does not import" in str(info.value)
         assert [("1", {"id": i, "n": 0}) for i in range(2)] == await states(pids)
+
+    run(main)
+
+
+def test_check_leaves_no_handle_behind_whatever_fails(tree: Tree) -> None:
+    """check() drops the handles it registered for new modules, even on an unexpected error."""
+
+    def locate(app: str, vsn: str, module: str) -> Path:
+        raise RuntimeError("no such file")
+
+    async def main(node: Node) -> None:
+        await boot(node, tree, 1)
+        text = '[{load_object_code, {kv, "2", [fresh]}}, point_of_no_return].'
+        ev = Evaluator(node, locate, apply=lambda m, f, a: None, to_python=from_term)
+        with pytest.raises(RuntimeError):
+            await ev.check(parse_script(parse_term(text)))
+        assert not node.code.has_handle("fresh")
 
     run(main)
 

@@ -14,6 +14,7 @@ from relup.release.handler import (
     InstallInProgress,
     NoMatchingRelup,
     ReleaseHandler,
+    RestartNeeded,
 )
 from relup.release.package import pack
 from relup.release.root import ReleaseRoot, init_root
@@ -232,8 +233,9 @@ def test_restart_instructions_reboot_the_node_into_the_release_once(
         h = ReleaseHandler(node, root)
         await h.boot()
         h.unpack(package)
-        with pytest.raises(ReleaseError):  # no service to restart the node: refused
+        with pytest.raises(ReleaseError) as info:  # no service to restart the node: refused
             await h.install("2")
+        assert RestartNeeded("2", instruction) == info.value.reason
         h.restart = lambda: restarts.append(h.running or "")
         report = await h.install("2")
         assert instruction == report.outcome.restart

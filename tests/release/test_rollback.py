@@ -15,7 +15,6 @@ import pytest
 from relup.plan import Base, make_relup
 from relup.plan import instructions as ins
 from relup.plan.python_tree import PythonTree
-from relup.release.evaluate import InstallError
 from relup.release.handler import ReleaseHandler
 from relup.release.package import pack
 from relup.release.root import init_root
@@ -58,7 +57,7 @@ def _check_rolled_back(
         await run_until_idle(node)
         assert running == h.running
         assert running == node.code.current("kv_srv").vsn
-        assert node.code.old("kv_srv") is None or node.code.old("kv_srv").vsn != running
+        assert node.code.old("kv_srv") is None
         after = await replies(node)
         # server 0 got `queued` casts while suspended: handled after the resume, by old code
         expected = [(running, {**state, "n": state["n"] + (queued if i == 0 else 0)})
@@ -91,7 +90,7 @@ def test_failure_at_each_upgrade_step_rolls_back(tmp_path: Path, step: int) -> N
                 queued[0] = 3
 
         h.fault = _fault_at(step)
-        with pytest.raises((InstallError, Injected)):
+        with pytest.raises(Injected):
             await h.install("2", listener=listener)
         assert {"2": "unpacked", "1": "permanent"} == statuses(h)
         await _check_rolled_back(node, h, "1", before, queued[0])
@@ -116,7 +115,7 @@ def test_failure_at_each_downgrade_step_rolls_back(tmp_path: Path, step: int) ->
         await h.install("2")
         before = await replies(node)
         h.fault = _fault_at(step)
-        with pytest.raises((InstallError, Injected)):
+        with pytest.raises(Injected):
             await h.install("1")
         assert {"2": "current", "1": "permanent"} == statuses(h)
         await _check_rolled_back(node, h, "2", before, 0)

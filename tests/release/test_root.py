@@ -60,8 +60,9 @@ class TestLayout:
         with pytest.raises(ReleaseError) as info:
             root.release_dir(vsn)
         assert UnsafeName("release version", vsn) == info.value.reason
-        with pytest.raises(ReleaseError):
+        with pytest.raises(ReleaseError) as info:
             root.lib_dir("shop", vsn)
+        assert UnsafeName("application directory", f"shop-{vsn}") == info.value.reason
 
     def test_manifests(self, root: ReleaseRoot) -> None:
         """manifest() and app_manifest() read the root's release.toml and app.toml."""

@@ -400,8 +400,9 @@ class TestHelpers:
     def test_find_release(self) -> None:
         """find_release returns the entry or raises NoSuchRelease."""
         assert entry("1", P) == find_release((entry("2"), entry("1", P)), "1")
-        with pytest.raises(ReleaseError):
+        with pytest.raises(ReleaseError) as info:
             find_release((), "1")
+        assert NoSuchRelease("1") == info.value.reason
 
     @pytest.mark.parametrize(
         ("name", "safe"),
