@@ -107,9 +107,6 @@ class ControlServer:
             raise ValueError(f"op {op!r} is already registered")
         self._ops[op] = handler
 
-    def unregister(self, op: str) -> None:
-        del self._ops[op]
-
     @property
     def ops(self) -> list[str]:
         """The registered op names, sorted."""

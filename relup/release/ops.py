@@ -27,21 +27,22 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from relup.control.server import OpError
 from relup.errors import RelupError
 from relup.plan import instructions as ins
+from relup.plan.reasons import Reason as PlanReason
 from relup.release import faults
 from relup.release.evaluate import InstallError, parse_script
 from relup.release.handler import InstallInProgress, InstallReport, ReleaseHandler
 from relup.release.root import ReleaseRoot
-from relup.release.store import ReleaseError
+from relup.release.store import ReleaseError, ReleaseReason
 from relup.release.watch import Watcher
 from relup.runtime import gen_server
-from relup.runtime._errors import NodeError, OldProcesses
 from relup.runtime._process import Pid
 from relup.runtime._system_messages import module_name
 from relup.runtime.application import supervised_processes
@@ -75,22 +76,32 @@ EXERCISE_TIMEOUT = 10.0
 _STATE_DEPTH = 64
 
 
-def _refuse(e: BaseException) -> OpError:
+def _refuse(e: RelupError) -> OpError:
     """A refusal for the wire: ``kind`` names what refused, the message carries the hint.
 
     A release operation refused for a reason (``ReleaseError``, ``PlanError``) is
     named by its reason's class (``NoSuchRelease``, ``InstallInProgress``...); an
     install that failed and rolled back is always ``InstallError``, whatever caused
-    it, so a script can tell "rolled back" from "refused".
+    it, so a script can tell "rolled back" from "refused". Any other error (the
+    runtime's, whose ``reason`` is an Erlang term) is named by its own class.
     """
     reason = getattr(e, "reason", None)
-    if isinstance(e, InstallError) or reason is None or isinstance(reason, str):
-        kind = type(e).__name__
+    if isinstance(reason, (ReleaseReason, PlanReason)):
+        kind = type(e).__name__ if isinstance(e, InstallError) else type(reason).__name__
+        hint = reason.hint
     else:
-        kind = type(reason).__name__
-    hint = getattr(reason, "hint", None)
+        kind, hint = type(e).__name__, getattr(e, "hint", None)
     message = str(e) + (f"\nhint: {hint}" if isinstance(hint, str) and hint else "")
     return OpError(kind, message)
+
+
+@contextmanager
+def _refusing() -> Iterator[None]:
+    """Turn a :class:`RelupError` raised inside the block into its :func:`_refuse`."""
+    try:
+        yield
+    except RelupError as e:
+        raise _refuse(e) from None
 
 
 def _str(args: dict[str, Any], key: str) -> str:
@@ -155,16 +166,12 @@ class Operations:
         package = _str(args, "package")
         if not Path(package).is_absolute():
             raise OpError("bad-request", f"the package path must be absolute: {package}")
-        try:
+        with _refusing():
             return {"vsn": self.handler.unpack(package)}
-        except RelupError as e:
-            raise _refuse(e) from None
 
     async def check(self, args: dict[str, Any]) -> Any:
-        try:
+        with _refusing():
             direction, other = await self.handler.check_install(_str(args, "vsn"))
-        except RelupError as e:
-            raise _refuse(e) from None
         return {"direction": direction, "other": other}
 
     async def install(self, args: dict[str, Any]) -> Any:
@@ -192,7 +199,7 @@ class Operations:
             self._record("failed", {"error": str(e)})
             raise _refuse(e) from None
         self.hand_loaded.clear()
-        result = self._report(report, False)
+        result = self._report(report)
         if args.get("permanent"):
             try:
                 self.handler.make_permanent(vsn)
@@ -213,7 +220,7 @@ class Operations:
             "phases": list(self._phases),
         }
 
-    def _report(self, report: InstallReport, permanent: bool) -> dict[str, Any]:
+    def _report(self, report: InstallReport) -> dict[str, Any]:
         out = report.outcome
         return {
             "id": self._install_id,
@@ -228,49 +235,48 @@ class Operations:
             "unpurged": dict(out.unpurged),
             "config_changed": list(report.config_changed),
             "phases": list(self._phases),
-            "permanent": permanent,
+            "permanent": False,
             "restart": out.restart,
         }
 
     async def dry_run(self, vsn: str) -> dict[str, Any]:
         """The plan against the live node, changing nothing (``install --dry-run``)."""
         h = self.handler
-        try:
+        with _refusing():
             h._target(vsn)
             direction, entry = h.find_script(vsn)
             script = parse_script(entry.instructions)
-        except RelupError as e:
-            raise _refuse(e) from None
         code = self.node.code
         loaded = [m for i in script if isinstance(i, ins.LoadObjectCode) for m in i.modules]
         suspended_mods = {m for i in script if isinstance(i, ins.Suspend) for m in i.names}
         purged = {m for i in script if isinstance(i, ins.Purge) for m in i.modules}
         purged |= {i.module for i in script if isinstance(i, ins.Remove)}
-        try:
+        with _refusing():
             rows = await supervised_processes(self.node)
-        except NodeError as e:
-            raise _refuse(e) from None
         suspend = []
         for _s, _c, pid, mods in rows:  # once per process, for its first suspended module
             first = next((m for m in mods if m in suspended_mods), None)
             if first is not None:
                 name = pid._proc.name if pid._proc else None
                 suspend.append({"pid": repr(pid), "name": name, "module": first})
+        versions = [
+            (mod, code.old(mod), code.current(mod) if code.is_loaded(mod) else None)
+            for mod in sorted(set(loaded) | purged)
+        ]
         would_kill: list[dict[str, Any]] = []
         for proc in list(self.node.procs.values()):
-            for mod in sorted(set(loaded) | purged):
-                old, cur = code.old(mod), code.current(mod) if code.is_loaded(mod) else None
-                why = None
+            for mod, old, cur in versions:
                 if old is not None and runs_version(proc, old):
                     why = f"runs old {mod}, purged when the new version loads"
-                elif cur is not None and mod in purged and runs_version(proc, cur):
+                elif cur is None or not runs_version(proc, cur):
+                    continue
+                elif mod in purged:
                     why = f"runs {mod}, which this install purges"
-                elif cur is not None and proc.mod is None and runs_version(proc, cur):
+                elif proc.mod is None:
                     why = f"raw loop in {mod}: stays on replaced code (killed by the next purge)"
-                elif cur is not None and proc.mod is not None and runs_version(proc, cur):
+                else:
                     why = f"its state holds code of {mod}: it keeps the replaced version"
-                if why:
-                    would_kill.append({"pid": repr(proc.pid), "name": proc.name, "why": why})
+                would_kill.append({"pid": repr(proc.pid), "name": proc.name, "why": why})
         return {
             "vsn": vsn,
             "previous": h.running,
@@ -285,17 +291,13 @@ class Operations:
         }
 
     async def permanent(self, args: dict[str, Any]) -> Any:
-        try:
+        with _refusing():
             self.handler.make_permanent(_str(args, "vsn"))
-        except RelupError as e:
-            raise _refuse(e) from None
         return {}
 
     async def remove(self, args: dict[str, Any]) -> Any:
-        try:
+        with _refusing():
             self.handler.remove(_str(args, "vsn"))
-        except RelupError as e:
-            raise _refuse(e) from None
         return {}
 
     # --------------------------------------------------------------- processes
@@ -354,13 +356,9 @@ class Operations:
         dest = self._dest(args)
         request = self._parse(_str(args, "request"), "request")
         timeout = args.get("timeout", 5.0)
-        try:
+        with _refusing():
             reply = await gen_server.call(dest, request, timeout)
             return {"reply": format_value(reply)}
-        except NodeError as e:
-            raise OpError(type(e).__name__, str(e)) from None
-        except RelupError as e:
-            raise _refuse(e) from None
 
     async def cast(self, args: dict[str, Any]) -> Any:
         dest = self._dest(args)
@@ -381,10 +379,8 @@ class Operations:
             raise OpError("bad-request", f"the module file must be an absolute path: {file}")
         else:
             path = str(Path(file).resolve())
-        try:
+        with _refusing():
             version = code.prepare(module, path)  # a file that fails to load kills nobody
-        except NodeError as e:
-            raise OpError(type(e).__name__, str(e)) from None
         killed = code.make_current(version)
         release_path = self._release_path(module)
         if release_path is not None and Path(release_path) == Path(path):
@@ -416,10 +412,8 @@ class Operations:
         if old is None:
             return {"purged": False, "killed": []}
         if args.get("soft"):
-            try:
+            with _refusing():
                 code.soft_purge(module)
-            except OldProcesses as e:
-                raise OpError("OldProcesses", str(e)) from None
             return {"purged": True, "killed": []}
         killed = code.kill_runners(old)
         code.discard_old(module)
@@ -460,10 +454,8 @@ class Operations:
 
     def _exercise_of(self, vsn: str) -> tuple[str, str] | None:
         if vsn not in self._exercises:
-            try:
+            with _refusing():
                 self._exercises[vsn] = self.handler.root.manifest(vsn).exercise_function
-            except RelupError as e:
-                raise _refuse(e) from None
         return self._exercises[vsn]
 
     async def states(self, args: dict[str, Any]) -> Any:
@@ -475,11 +467,10 @@ class Operations:
         ``dynamic``). In the text, maps are sorted by key and a value with no term
         form is shown as its ``repr`` (a string), so equal states give equal text.
         """
-        try:
+        with _refusing():
             rows = await supervised_processes(self.node)
-        except NodeError as e:
-            raise OpError(type(e).__name__, str(e)) from None
         paths: dict[Pid, str] = {}
+        taken: set[str] = set()  # the values of paths, for a constant-time clash check
         out: dict[str, dict[str, Any]] = {}
         for sup, child_id, pid, _modules in rows:
             proc = pid._proc
@@ -490,9 +481,10 @@ class Operations:
             else:
                 segment = repr(pid) if child_id is None else _state_text(child_id)
                 path = f"{paths.get(sup, repr(sup))}/{segment}"
-            if path in paths.values():
+            if path in taken:
                 path += repr(pid)
             paths[pid] = path
+            taken.add(path)
             if proc.mod is None or is_supervisor(self.node, pid):
                 continue
             out[path] = {

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from relup.control.errors import ControlError
 
 
@@ -28,9 +30,18 @@ class RootError(ServiceError):
 
 
 class NodeAlreadyRunning(ServiceError):
-    """A node already runs at this root (one node per root)."""
+    """A node already runs at ``root`` (one node per root); ``pid`` is its pid, if known."""
 
     kind = "already-running"
+
+    def __init__(self, root: Path, pid: int | None) -> None:
+        which = f" (pid {pid})" if pid else ""
+        super().__init__(
+            f"a node is already running at root {root}{which}",
+            hint=f"relup node stop --root {root}",
+        )
+        self.root = root
+        self.pid = pid
 
 
 class StartError(ServiceError):

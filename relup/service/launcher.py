@@ -95,13 +95,8 @@ def start(
 
 
 def _refuse_if_running(layout: Layout) -> None:
-    pid = layout.running_pid()
-    if pid is not None or layout.node_running():
-        which = f" (pid {pid})" if pid else ""
-        raise NodeAlreadyRunning(
-            f"a node is already running at root {layout.root}{which}",
-            hint=f"relup node stop --root {layout.root}",
-        )
+    if layout.node_running():
+        raise NodeAlreadyRunning(layout.root, layout.read_pid())
 
 
 def _wait_until_up(
@@ -163,9 +158,9 @@ def _log_tail(path: Path, start: int) -> str:
 def stop(root: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> int:
     """Stop the node of ``root`` gracefully and wait until its process is gone; its pid."""
     layout = Layout.of(root)
-    pid = layout.running_pid()
-    if pid is None and not layout.node_running():
+    if not layout.node_running():
         raise _not_running(layout)
+    pid = layout.read_pid()
     deadline = time.monotonic() + timeout
     try:
         with Client.for_root(layout.root, timeout=timeout) as client:

@@ -145,12 +145,7 @@ class InstanceLock:
                     time.sleep(0.01)
                     continue
                 os.close(fd)
-                pid = layout.read_pid()
-                which = f" (pid {pid})" if pid else ""
-                raise NodeAlreadyRunning(
-                    f"a node is already running at root {layout.root}{which}",
-                    hint=f"relup node stop --root {layout.root}",
-                ) from None
+                raise NodeAlreadyRunning(layout.root, layout.read_pid()) from None
             return cls(fd)
         raise AssertionError("unreachable")
 
