@@ -75,6 +75,10 @@ class SupervisorStart:
     module: str
     name: str | None
 
+    def target(self, starter: str) -> str:
+        """The supervisor module started, seen from module `starter` (``__name__``: itself)."""
+        return starter if self.module == "__name__" else self.module
+
 
 @dataclass(frozen=True, slots=True)
 class ModuleFacts:
@@ -170,8 +174,9 @@ def supervisors_started(facts: Mapping[str, ModuleFacts]) -> dict[str, list[str]
     found: dict[str, list[str]] = {}
     for name, f in facts.items():
         for start in f.starts_supervisors:
-            target = name if start.module == "__name__" else start.module
-            found.setdefault(target, []).append(f"{name} starts it with supervisor.start_link")
+            found.setdefault(start.target(name), []).append(
+                f"{name} starts it with supervisor.start_link"
+            )
         for child in f.supervisor_children:
             found.setdefault(child, []).append(f"{name} supervises it as a supervisor child")
     return found
@@ -182,9 +187,8 @@ def registered_supervisors(facts: Mapping[str, ModuleFacts]) -> dict[str, str]:
     names: dict[str, str] = {}
     for name, f in facts.items():
         for start in f.starts_supervisors:
-            target = name if start.module == "__name__" else start.module
             if start.name is not None:
-                names.setdefault(target, start.name)
+                names.setdefault(start.target(name), start.name)
     return names
 
 
@@ -425,10 +429,15 @@ def _child_specs(init: _Def) -> Iterator[dict[str, ast.expr]]:
             if "id" in items and "start" in items:
                 yield items
         elif isinstance(node, ast.Call) and _called_name(node) == "ChildSpec":
-            fields = ("id", "start", "restart", "shutdown", "type", "modules")
-            items = dict(zip(fields, node.args, strict=False))
-            items.update({k.arg: k.value for k in node.keywords if k.arg})
-            yield items
+            yield _child_spec_args(node)
+
+
+def _child_spec_args(call: ast.Call) -> dict[str, ast.expr]:
+    """The fields a ``ChildSpec(...)`` call gives, by name (positional ones in field order)."""
+    fields = ("id", "start", "restart", "shutdown", "type", "modules")
+    items = dict(zip(fields, call.args, strict=False))
+    items.update({k.arg: k.value for k in call.keywords if k.arg})
+    return items
 
 
 def _dict_value(init: _Def, key: str) -> str | None:
@@ -495,7 +504,7 @@ def _supervisor_children(tree: ast.Module) -> Iterator[str]:
         if isinstance(node, ast.Dict):
             items = _dict_items(node)
         elif isinstance(node, ast.Call) and _called_name(node) == "ChildSpec":
-            items = {k.arg: k.value for k in node.keywords if k.arg}
+            items = _child_spec_args(node)
         start = items.get("start")
         if _const_str(items.get("type")) == "supervisor" and isinstance(start, ast.Tuple):
             module = _const_str(start.elts[0]) if start.elts else None

@@ -38,8 +38,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from relup.check.diff import AppDiff, ModuleDiff, ReleaseDiff
-from relup.check.draft import Direction, instruction_for
+from relup.check.diff import AppDiff, Direction, ModuleDiff, ReleaseDiff, module_path
+from relup.check.draft import instruction_for
 from relup.check.findings import Finding
 from relup.plan import instructions as ins
 from relup.plan.reasons import PlanError
@@ -155,8 +155,8 @@ def _appup_findings(
             )
         )
     entries: dict[Direction, _Entry] = {}
-    for direction in ("up", "down"):
-        d: Direction = "up" if direction == "up" else "down"
+    directions: tuple[Direction, ...] = ("up", "down")
+    for d in directions:
         try:
             script = appup.script(d, old)
         except VersionPatternError as e:
@@ -214,14 +214,13 @@ def _module_findings(
             findings.append(
                 Finding(
                     "unparsable-module",
-                    f"{os.path.join(app.new.directory, module.name + '.py')} is not valid "
+                    f"{module_path(app.new, module.name)} is not valid "
                     f"Python ({error}): the node cannot load it; fix it",
                     app.name,
                     module.name,
                 )
             )
         for d, entry in entries.items():
-            arriving = (module.change == "added") == (d == "up")
             if module.change == "changed":
                 if not entry.has(module.name, _LOADS):
                     missing("missing-module", module, d, f"changed ({module.name}.py differs)")
@@ -258,11 +257,11 @@ def _module_findings(
                             d,
                         )
                     )
-            elif arriving and not entry.has(module.name, _LOADS):
-                vsn = app.new_vsn if d == "up" else app.old_vsn
+            elif module.arrives(d) and not entry.has(module.name, _LOADS):
+                vsn = app.vsn_after(d)
                 missing("missing-add-module", module, d, f"is in {app.name} {vsn} only")
-            elif not arriving and not entry.has(module.name, _DELETES):
-                vsn = app.new_vsn if d == "up" else app.old_vsn
+            elif not module.arrives(d) and not entry.has(module.name, _DELETES):
+                vsn = app.vsn_after(d)
                 missing("missing-delete-module", module, d, f"is not in {app.name} {vsn}")
         if (
             module.change == "changed"
@@ -277,7 +276,7 @@ def _module_findings(
                     "no-code-change",
                     f"{module.name}'s state looks different (heuristic, "
                     f"{module.state_change.describe()}), but "
-                    f"{os.path.join(app.new.directory, module.name + '.py')} defines no "
+                    f"{module_path(app.new, module.name)} defines no "
                     "code_change: write code_change(old_vsn, state, extra) that converts the "
                     f'state up from "{app.old_vsn}" and down to ("down", "{app.old_vsn}")',
                     app.name,

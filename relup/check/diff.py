@@ -44,6 +44,7 @@ from relup.plan.release import Application, Release
 from relup.spec.toml_release import APP_FILE, AppManifest
 
 Change: TypeAlias = Literal["added", "removed", "changed"]
+Direction: TypeAlias = Literal["up", "down"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,10 @@ class ModuleDiff:
         """The modules either version imports."""
         return frozenset().union(*(i.facts.imports for i in (self.old, self.new) if i))
 
+    def arrives(self, direction: Direction) -> bool:
+        """Whether an added or removed module comes in going `direction` (else it goes)."""
+        return (self.change == "added") == (direction == "up")
+
 
 @dataclass(frozen=True, slots=True)
 class AppDiff:
@@ -107,6 +112,15 @@ class AppDiff:
     @property
     def version_changed(self) -> bool:
         return self.change == "changed" and self.old_vsn != self.new_vsn
+
+    def vsn_after(self, direction: Direction) -> str | None:
+        """The version the application has once an entry going `direction` has run."""
+        return self.new_vsn if direction == "up" else self.old_vsn
+
+    @property
+    def listed_modules(self) -> tuple[str, ...]:
+        """The module names as NEW's app.toml lists them, then OLD's (with repeats)."""
+        return (*(self.new.modules if self.new else ()), *(self.old.modules if self.old else ()))
 
     def module(self, name: str) -> ModuleDiff | None:
         return next((m for m in self.modules if m.name == name), None)

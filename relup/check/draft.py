@@ -37,12 +37,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
 
-from relup.check.diff import AppDiff, ModuleDiff, ReleaseDiff
+from relup.check.diff import AppDiff, Direction, ModuleDiff, ReleaseDiff
 from relup.terms import Atom, Term, format_term
 
-Direction: TypeAlias = Literal["up", "down"]
 _WIDTH = 92
 _ADVANCED: Term = (Atom("advanced"), [])
 
@@ -124,9 +122,8 @@ def _comment(lines: Sequence[str], indent: str) -> list[str]:
 def dep_mods(app: AppDiff, module: ModuleDiff) -> tuple[str, ...]:
     """The modules `module` imports that this appup also handles, in app.toml order."""
     handled = {m.name for m in app.modules}
-    order = [*(app.new.modules if app.new else ()), *(app.old.modules if app.old else ())]
     deps = module.imports & handled - {module.name}
-    return tuple(dict.fromkeys(m for m in order if m in deps))
+    return tuple(dict.fromkeys(m for m in app.listed_modules if m in deps))
 
 
 def _with_deps(term: tuple[Term, ...], deps: tuple[str, ...]) -> Term:
@@ -145,8 +142,7 @@ def instruction_for(app: AppDiff, module: ModuleDiff, direction: Direction) -> T
     m = Atom(module.name)
     deps = dep_mods(app, module)
     if module.change != "changed":
-        arriving = (module.change == "added") == (direction == "up")
-        if arriving:
+        if module.arrives(direction):
             return _with_deps((Atom("add_module"), m), deps)
         return (Atom("delete_module"), m)
     if module.kind == "supervisor":
@@ -160,8 +156,7 @@ def instruction_for(app: AppDiff, module: ModuleDiff, direction: Direction) -> T
 def _group(module: ModuleDiff, direction: Direction) -> int:
     """Position of `module`'s instruction: adds, loads, updates, supervisors, deletes."""
     if module.change != "changed":
-        arriving = (module.change == "added") == (direction == "up")
-        return 0 if arriving else 4
+        return 0 if module.arrives(direction) else 4
     return {"plain": 1, "gen_server": 2, "supervisor": 3}[module.kind]
 
 
@@ -172,9 +167,8 @@ def _why(app: AppDiff, module: ModuleDiff, direction: Direction) -> list[str]:
     new_vsn, old_vsn = app.new_vsn, app.old_vsn
     lines: list[str] = []
     if module.change != "changed":
-        arriving = (module.change == "added") == (direction == "up")
-        vsn = new_vsn if direction == "up" else old_vsn
-        if arriving:
+        vsn = app.vsn_after(direction)
+        if module.arrives(direction):
             lines.append(
                 f"{name} is in {app.name} {vsn} only ({module.kind}): add_module loads it."
             )
@@ -256,7 +250,7 @@ def _child_applies(
                 apply("terminate_child", child),
                 (
                     f"{child} is not a child of {module.name} in {app.name} "
-                    f"{app.new_vsn if direction == 'up' else app.old_vsn}: stop it and delete "
+                    f"{app.vsn_after(direction)}: stop it and delete "
                     "its spec first (re-reading init keeps children it no longer lists).",
                 ),
             )
@@ -273,12 +267,7 @@ def _child_applies(
 
 
 def _script(app: AppDiff, direction: Direction) -> tuple[list[DraftLine], list[str]]:
-    order = {
-        m: i
-        for i, m in enumerate(
-            [*(app.new.modules if app.new else ()), *(app.old.modules if app.old else ())]
-        )
-    }
+    order = {m: i for i, m in enumerate(app.listed_modules)}
     modules = sorted(
         app.modules, key=lambda m: (_group(m, direction), order.get(m.name, len(order)))
     )

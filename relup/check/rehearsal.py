@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
+from relup.check.diff import module_path
 from relup.check.findings import Finding, Step
 from relup.check.inputs import OpenedRelease
 from relup.check.throwaway import Packages, ThrowawayNode, log_tail, make_packages, release_dir
@@ -374,7 +375,7 @@ class _Session:
         app = self.new_app(found[1]) if found else None
         advice = "Fix what the node's message names."
         if found and app is not None:
-            module, path = found[1], Path(app.directory) / f"{found[1]}.py"
+            module, path = found[1], module_path(app, found[1])
             if direction == "up":
                 advice = (
                     f"Fix {module}.code_change in {path}: going up it is called as "

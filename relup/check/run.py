@@ -15,6 +15,7 @@ is no relup.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 
 from relup.check.coverage import check_coverage
@@ -89,7 +90,7 @@ def _shown(finding: Finding, opened: Sequence[OpenedRelease]) -> Finding:
     message = finding.message
     for o in opened:
         message = o.show(message)
-    return Finding(finding.code, message, finding.app, finding.module, finding.direction)
+    return dataclasses.replace(finding, message=message)
 
 
 def _release_id(origin: str, release: Release | None) -> ReleaseId:

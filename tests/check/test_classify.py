@@ -104,6 +104,16 @@ class TestKind:
         """
         assert "supervisor" == kind_of(source, parent=parent)
 
+    def test_positional_child_spec_of_type_supervisor_elsewhere(self) -> None:
+        """A ChildSpec whose type "supervisor" is given by position counts as by keyword."""
+        source = "def init(args):\n    return build(args)\n"
+        parent = """
+            def init(args):
+                child = ChildSpec("x", ("m", "start_link", ()), "permanent", 5.0, "supervisor")
+                return ({}, [child])
+        """
+        assert "supervisor" == kind_of(source, parent=parent)
+
     def test_init_without_callbacks_or_evidence_is_plain(self) -> None:
         """An init alone, returning ("ok", ...), is no evidence of anything."""
         assert "plain" == kind_of('def init(args):\n    return ("ok", args)\n')
