@@ -20,9 +20,9 @@ from relup.check.draft import AppupDraft, draft_appups, release_notes
 from relup.check.errors import CheckError
 from relup.check.inputs import OpenedRelease, open_release
 from relup.cli.diagnostics import reporting
-from relup.cli.generate import write_atomic
 from relup.plan import PythonTree
 from relup.plan.release import Release
+from relup.release.store import write_atomic
 
 
 def _preamble(old: Release, new: Release, drafts: list[AppupDraft], notes: list[str]) -> str:
@@ -48,7 +48,7 @@ def _write(drafts: list[AppupDraft], new: OpenedRelease, force: bool) -> list[st
             "replace it",
         )
     for d in drafts:
-        write_atomic(Path(d.path), d.text())
+        write_atomic(Path(d.path), d.text().encode("utf-8"))
     return [d.path for d in drafts]
 
 

@@ -24,7 +24,7 @@ from relup.check.report import junit_xml, report_json
 from relup.check.run import run_check
 from relup.cli import exit_codes
 from relup.cli.diagnostics import reporting
-from relup.cli.generate import write_atomic
+from relup.release.store import write_atomic
 
 _MARK = {"passed": ("PASS", "green"), "failed": ("FAIL", "bold red"), "skipped": ("SKIP", "yellow")}
 
@@ -187,7 +187,7 @@ def check(
         report = run_check(old, new, rehearse=rehearse)
         if junit is not None:
             try:
-                write_atomic(junit, junit_xml(report).decode("utf-8"))
+                write_atomic(junit, junit_xml(report))
             except OSError as e:
                 raise CheckError(
                     f"cannot write the JUnit report {junit}: {e.strerror or e}",

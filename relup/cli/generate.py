@@ -8,8 +8,6 @@ or its ``release.toml``) or an OTP ``.rel`` file; one relup never mixes the two.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -21,24 +19,10 @@ from relup.cli.render import plan_summary
 from relup.plan import Base, Plan, PlannedEntry, PythonTree, make_relup
 from relup.plan.python_tree import choose_source, relup_path
 from relup.plan.summary import summarize
+from relup.release.store import write_atomic
 from relup.terms import format_term
 
 DEFAULT_PATH = "lib/*/ebin"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the whole new one."""
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def plan_json(plan: Plan) -> dict[str, object]:
@@ -166,7 +150,7 @@ def generate(
         if output is None:
             output = Path(relup_path(plan.top) if isinstance(source, PythonTree) else "relup")
         if not dry_run:
-            write_atomic(output, text)
+            write_atomic(output, text.encode("utf-8"))
     if as_json:
         console.file.write(json.dumps(plan_json(plan), indent=2) + "\n")
     elif dry_run:

@@ -142,9 +142,7 @@ def run(root: Path, request: InstallRequest, *, only: str | None = None) -> None
                 hint=f"relup install {request.vsn} installs it",
             )
         try:
-            if request.dry_run:
-                plan = remote.ask(root, "install", request.args(), timeout=request.timeout)
-            elif request.as_json:
+            if request.dry_run or request.as_json:
                 result = remote.ask(root, "install", request.args(), timeout=request.timeout)
             else:
                 view = InstallProgress(
@@ -161,13 +159,10 @@ def run(root: Path, request: InstallRequest, *, only: str | None = None) -> None
                 hint=f"the node goes on with it: relup releases --root {root} shows when "
                 "it is done; a longer --timeout waits for it",
             ) from None
-    if request.dry_run:
-        if request.as_json:
-            remote.print_json(plan)
-        else:
-            console.print(install_plan(plan, check=check_text(check)))
-    elif request.as_json:
-        remote.print_json(result)
+    if request.as_json:
+        remote.print_json(result)  # the plan, with --dry-run
+    elif request.dry_run:
+        console.print(install_plan(result, check=check_text(check)))
     else:
         console.print(install_summary(result, total=time.perf_counter() - started))
 

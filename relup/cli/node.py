@@ -6,7 +6,6 @@ chosen, by :mod:`relup.cli.diagnostics` (see :mod:`relup.cli.exit_codes`).
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,8 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from relup import service
+from relup.cli import remote
 from relup.cli.diagnostics import reporting
-from relup.control import Client, RemoteError
+from relup.control import RemoteError
 from relup.release.ops import WATCH_VAR
 
 app = typer.Typer(
@@ -34,6 +34,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+# Not remote.RootOption and remote.JsonOption: here the node need not be running, and
+# errors are not repeated as JSON on stdout.
 RootOption = Annotated[
     Path | None,
     typer.Option(
@@ -46,22 +48,6 @@ RootOption = Annotated[
 JsonOption = Annotated[
     bool, typer.Option("--json", help="Print the result as one JSON object, for scripts.")
 ]
-TimeoutOption = Annotated[
-    float,
-    typer.Option("--timeout", min=0.1, help="Seconds to wait for the node's answer."),
-]
-
-
-def _need_root(root: Path | None) -> Path:
-    if root is None:
-        raise typer.BadParameter(
-            "no release root: pass --root DIR or set RELUP_ROOT", param_hint="'--root'"
-        )
-    return root
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, sort_keys=True))
 
 
 def _duration(seconds: float) -> str:
@@ -128,8 +114,7 @@ def status_table(status: dict[str, Any]) -> Table:
 def _release_status(root: Path, timeout: float) -> dict[str, Any]:
     """The running release and the modules loaded by hand, if the node has a handler."""
     try:
-        with Client.for_root(root, timeout=timeout) as client:
-            answer = client.request("releases", {})
+        answer = remote.ask(root, "releases", timeout=timeout)
     except RemoteError:  # a node booted without the release handler
         return {}
     return {"release": answer.get("running"), "hand_loaded": answer.get("hand_loaded", {})}
@@ -192,7 +177,7 @@ def start(
     to the node. Exit status 1 if a node already runs there or if the node
     fails to start (its log is shown).
     """
-    root = _need_root(root)
+    root = remote.need_root(root)
     if watch:  # the node (this process, or the one it spawns) inherits it
         os.environ[WATCH_VAR] = "1"
     with reporting():
@@ -202,7 +187,7 @@ def start(
     if foreground:
         raise typer.Exit(status["exit_status"])
     if as_json:
-        _print_json(status)
+        remote.print_json(status)
         return
     console = Console(highlight=False, soft_wrap=True)
     console.print(
@@ -216,14 +201,14 @@ def start(
 
 
 @app.command()
-def stop(root: RootOption = None, timeout: TimeoutOption = 10.0) -> None:
+def stop(root: RootOption = None, timeout: remote.TimeoutOption = remote.DEFAULT_TIMEOUT) -> None:
     """Stop the node gracefully and wait until its process is gone.
 
     Requests in progress finish, applications stop (last started first),
     the socket and the pid file are removed. Exit status 3 if no node runs
     there.
     """
-    root = _need_root(root)
+    root = remote.need_root(root)
     with reporting():
         pid = service.stop(root, timeout=timeout)
     typer.echo(f"node at {root} stopped (pid {pid})")
@@ -231,35 +216,39 @@ def stop(root: RootOption = None, timeout: TimeoutOption = 10.0) -> None:
 
 @app.command()
 def status(
-    root: RootOption = None, as_json: JsonOption = False, timeout: TimeoutOption = 10.0
+    root: RootOption = None,
+    as_json: JsonOption = False,
+    timeout: remote.TimeoutOption = remote.DEFAULT_TIMEOUT,
 ) -> None:
     """Show the running node: pid, name, uptime, processes, applications.
 
     Exit status 3 if no node runs there, 4 if it does not answer in time.
     """
-    root = _need_root(root)
+    root = remote.need_root(root)
     with reporting():
         result = service.status(root, timeout=timeout)
         result.update(_release_status(root, timeout))
     if as_json:
-        _print_json(result)
+        remote.print_json(result)
     else:
         Console(highlight=False, soft_wrap=True).print(status_table(result))
 
 
 @app.command()
 def ping(
-    root: RootOption = None, as_json: JsonOption = False, timeout: TimeoutOption = 10.0
+    root: RootOption = None,
+    as_json: JsonOption = False,
+    timeout: remote.TimeoutOption = remote.DEFAULT_TIMEOUT,
 ) -> None:
     """Check that the node answers: connect, prove the cookie, round trip.
 
     Exit status 0 if it answers, 3 if no node runs there, 4 if it does not
     answer in time.
     """
-    root = _need_root(root)
+    root = remote.need_root(root)
     with reporting():
         seconds = service.ping(root, timeout=timeout)
     if as_json:
-        _print_json({"pong": True, "seconds": seconds})
+        remote.print_json({"pong": True, "seconds": seconds})
     else:
         typer.echo(f"pong from the node at {root} in {seconds * 1000:.1f} ms")

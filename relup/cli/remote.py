@@ -26,7 +26,7 @@ import typer
 
 from relup.cli.diagnostics import reporting
 from relup.control.client import Client
-from relup.control.errors import ProtocolError, Reason, RemoteError
+from relup.control.errors import ControlError, ProtocolError, RemoteError
 from relup.errors import RelupError
 
 #: Seconds a command waits for the node's answer unless ``--timeout`` says otherwise.
@@ -74,13 +74,8 @@ def _for_root(root: Path, timeout: float) -> Client:
 connect: Callable[[Path, float], Client] = _for_root
 
 
-class Refused(RelupError):
+class Refused(ControlError):
     """The command or the node refused the request; ``reason`` has its kind and hint."""
-
-    def __init__(self, message: str, *, kind: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.reason = Reason(kind, hint)
 
 
 def refusal(error: RemoteError) -> Refused:
@@ -102,7 +97,7 @@ def error_json(error: RelupError) -> dict[str, Any]:
 
 def need_root(root: Path | None) -> Path:
     """``--root`` or RELUP_ROOT, else a usage error (exit 2)."""
-    if root is None or not str(root):
+    if root is None:
         raise typer.BadParameter(
             "no release root: pass --root DIR or set RELUP_ROOT", param_hint="'--root'"
         )

@@ -8,25 +8,15 @@ import socket
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from relup.cli import app, exit_codes
+from relup.cli import exit_codes
 from relup.control.auth import cookie_path
 from relup.control.transport import socket_path
+from tests.cli.fake_node import flat, run
 from tests.control.serving import ServerThread
 from tests.service.nodes import HOOKS, node_root
 
 __all__ = ["node_root"]
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout, result.stderr
-
-
-def flat(text: str) -> str:
-    """``text`` with rich's box characters dropped and all whitespace runs made one space."""
-    return " ".join(text.replace("│", " ").split())
 
 
 class TestWithoutANode:
