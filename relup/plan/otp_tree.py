@@ -11,7 +11,8 @@ This is what ``systools_make:get_release`` does before the generator runs:
 * kernel and stdlib must be in the release and permanent; an application's
   dependencies and included applications must be in the release; no two
   applications may hold the same module; cycles are errors;
-* applications are put in boot order (:func:`relup.plan.release.boot_order`).
+* applications are put in boot order. These last checks and the boot order are
+  :func:`relup.plan.release.checked_release`'s, shared with the Python front end.
 
 Only the first term of each file is read, as systools reads them.
 """
@@ -25,15 +26,11 @@ from collections.abc import Sequence
 from relup.errors import SpecError, TermSyntaxError
 from relup.plan import reasons as r
 from relup.plan.reasons import PlanError
-from relup.plan.release import Application, Release, checked_release
+from relup.plan.release import Application, Release, checked_release, release_problem
 from relup.spec.app import AppFile
 from relup.spec.appup import Appup
 from relup.spec.rel import RelFile
 from relup.terms import Atom, Term, read_first_term, scan_to_first_dot
-
-
-def _problem(problem: str, subject: Term, message: str, hint: str | None = None) -> PlanError:
-    return PlanError(r.ReleaseProblem(problem, subject, message, hint))
 
 
 def expand_path(patterns: Sequence[str]) -> list[str]:
@@ -84,7 +81,7 @@ class OtpTree:
             candidate = os.path.join(d, name)
             if os.path.isfile(candidate):
                 return candidate
-        raise _problem(
+        raise release_problem(
             "not_found",
             name,
             f"release file {name} not found",
@@ -96,24 +93,24 @@ class OtpTree:
         try:
             rel = RelFile.from_term(read_first_term(path), path)
         except TermSyntaxError as exc:
-            raise _problem("parse", path, str(exc)) from None
+            raise release_problem("parse", path, str(exc)) from None
         except SpecError as exc:
             tag = "illegal_applications" if exc.where else "badly_formatted_release"
-            raise _problem(tag, path, str(exc)) from None
+            raise release_problem(tag, path, str(exc)) from None
         for core in ("kernel", "stdlib"):
             entry = rel.app(core)
             if entry is None:
-                raise _problem(
+                raise release_problem(
                     "missing_mandatory_app", Atom(core), f"{path}: the release has no {core}"
                 )
             if entry.type != "permanent":
-                raise _problem(
+                raise release_problem(
                     "mandatory_app",
                     (Atom(core), Atom(entry.type)),
                     f"{path}: {core} must be permanent, not {entry.type}",
                 )
         apps = self._applications(rel)
-        return self._ordered(rel, apps)
+        return checked_release(rel.name, rel.vsn, rel.erts_vsn, apps, rel.path or "")
 
     def _applications(self, rel: RelFile) -> list[Application]:
         errors: list[PlanError] = []
@@ -219,11 +216,6 @@ class OtpTree:
             name, "not_found", f"no {name}.app for {name} {vsn} on the search path",
             "add the application's ebin directory with --path",
         )  # fmt: skip
-
-    # --- checks and boot order ---------------------------------------------------------
-
-    def _ordered(self, rel: RelFile, apps: list[Application]) -> Release:
-        return checked_release(rel.name, rel.vsn, rel.erts_vsn, apps, rel.path or "")
 
     # --- appups ------------------------------------------------------------------------
 

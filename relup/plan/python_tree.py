@@ -40,10 +40,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from relup.errors import SpecError
-from relup.plan import reasons as r
 from relup.plan.otp_tree import OtpTree
 from relup.plan.reasons import PlanError
-from relup.plan.release import Application, Release, ReleaseSource, checked_release
+from relup.plan.release import (
+    Application,
+    Release,
+    ReleaseSource,
+    checked_release,
+    release_problem,
+)
 from relup.spec.appup import Appup
 from relup.spec.rel import RelApp
 from relup.spec.toml_release import (
@@ -88,7 +93,7 @@ def choose_source(
             ):
                 raise _mixed(b, f"{b} names an OTP release (.rel), but {new} is a Python release")
         if path:
-            raise _problem(
+            raise release_problem(
                 "path_with_python_release",
                 new,
                 f"--path is for OTP releases, but {new} is a Python release: its "
@@ -107,7 +112,7 @@ def choose_source(
 
 
 def _mixed(ref: str, what: str) -> PlanError:
-    return _problem(
+    return release_problem(
         "mixed_release_formats",
         ref,
         f"{what}: one relup cannot mix OTP and Python releases",
@@ -121,14 +126,10 @@ def relup_path(release: Release) -> str:
     return os.path.join(os.path.dirname(release.path), "relup")
 
 
-def _problem(problem: str, subject: Term, message: str, hint: str | None = None) -> PlanError:
-    return PlanError(r.ReleaseProblem(problem, subject, message, hint))
-
-
 def _app_problem(
     name: str, problem: str, detail: Term, message: str, hint: str | None = None
 ) -> PlanError:
-    return _problem("error_reading", (Atom(name), (Atom(problem), detail)), message, hint)
+    return release_problem("error_reading", (Atom(name), (Atom(problem), detail)), message, hint)
 
 
 class PythonTree:
@@ -149,7 +150,7 @@ class PythonTree:
             wanted = (
                 ref if os.path.basename(ref) == RELEASE_FILE else os.path.join(ref, RELEASE_FILE)
             )
-            raise _problem(
+            raise release_problem(
                 "not_found",
                 wanted,
                 f"release file {wanted} not found",
@@ -162,20 +163,20 @@ class PythonTree:
         try:
             manifest = ReleaseManifest.read(path)
         except TomlSyntaxError as exc:
-            raise _problem("parse", path, str(exc)) from None
+            raise release_problem("parse", path, str(exc)) from None
         except SpecError as exc:
-            raise _problem("badly_formatted_release", path, str(exc)) from None
+            raise release_problem("badly_formatted_release", path, str(exc)) from None
         release_dir = os.path.dirname(path)
         releases = os.path.dirname(os.path.abspath(release_dir))
         if os.path.basename(releases) != RELEASES_DIR:
-            raise _problem(
+            raise release_problem(
                 "bad_release_dir",
                 path,
                 f"{path} is not in a {RELEASES_DIR}/ directory, so its tree has no root",
                 f"put it in <root>/{RELEASES_DIR}/{manifest.vsn}/, beside <root>/{LIB_DIR}/",
             )
         if os.path.basename(os.path.abspath(release_dir)) != manifest.vsn:
-            raise _problem(
+            raise release_problem(
                 "bad_release_dir",
                 path,
                 f"{path} is release version {manifest.vsn}, but its directory is "

@@ -156,7 +156,10 @@ def boot_order(
     return order, missing, circular
 
 
-def _problem(problem: str, subject: Term, message: str, hint: str | None = None) -> PlanError:
+def release_problem(
+    problem: str, subject: Term, message: str, hint: str | None = None
+) -> PlanError:
+    """The refusal of a release a front end cannot read or check (systools_make's `problem`)."""
     return PlanError(r.ReleaseProblem(problem, subject, message, hint))
 
 
@@ -178,7 +181,7 @@ def checked_release(
             if dep not in names and dep not in a.optional_applications and dep not in undefined:
                 undefined.append(dep)
     if undefined:
-        raise _problem(
+        raise release_problem(
             "undefined_applications",
             [Atom(u) for u in undefined],
             f"{path}: applications needed but not in the release: {', '.join(undefined)}",
@@ -188,7 +191,7 @@ def checked_release(
         for i in a.included_applications:
             if i in included:
                 first = included[i]
-                raise _problem(
+                raise release_problem(
                     "duplicate_include",
                     [((Atom(i), Atom(first.name), first.vsn, first.directory),
                       (Atom(i), Atom(a.name), a.vsn, a.directory))],
@@ -200,7 +203,7 @@ def checked_release(
         for m in a.modules:
             if m in owner:
                 first = owner[m]
-                raise _problem(
+                raise release_problem(
                     "duplicate_modules",
                     [((Atom(m), Atom(first.name), first.directory),
                       (Atom(m), Atom(a.name), a.directory))],
@@ -216,13 +219,13 @@ def checked_release(
     )
     if circular:
         versions = {a.name: a.vsn for a in apps}
-        raise _problem(
+        raise release_problem(
             "circular_dependencies",
             [(Atom(c), versions.get(c, "")) for c in dict.fromkeys(circular)],
             f"{path}: applications depend on each other in a cycle: {', '.join(circular)}",
         )
     if missing:
-        raise _problem(
+        raise release_problem(
             "undefined_applications",
             [Atom(m) for m in missing],
             f"{path}: applications needed but not in the release: {', '.join(missing)}",

@@ -42,8 +42,7 @@ import tomlkit
 import tomlkit.exceptions
 
 from relup.errors import SpecError
-from relup.spec.app import AppFile
-from relup.spec.rel import START_TYPES, RelApp, RelFile
+from relup.spec.rel import START_TYPES, RelApp
 
 RELEASE_FILE = "release.toml"
 APP_FILE = "app.toml"
@@ -253,12 +252,6 @@ class ReleaseManifest:
             path=path,
         )
 
-    def to_rel_file(self) -> RelFile:
-        """The `.rel` view the generator works on (the Python version as erts's)."""
-        return RelFile(
-            name=self.name, vsn=self.vsn, erts_vsn=self.python, apps=self.apps, path=self.path
-        )
-
     def dumps(self) -> str:
         doc = tomlkit.document()
         release = {"name": self.name, "version": self.vsn, "python": self.python}
@@ -399,20 +392,6 @@ class AppManifest:
             start_args=tuple(start_args),
             env=env,
             path=path,
-        )
-
-    def to_app_file(self) -> AppFile:
-        """The `.app` view the generator works on (environment left out: it needs none)."""
-        return AppFile(
-            name=self.name,
-            vsn=self.vsn,
-            modules=self.modules,
-            applications=self.applications,
-            included_applications=self.included_applications,
-            optional_applications=self.optional_applications,
-            registered=self.registered,
-            description=self.description,
-            path=self.path,
         )
 
     def dumps(self) -> str:

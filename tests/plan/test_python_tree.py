@@ -4,8 +4,9 @@ The strongest evidence is :class:`TestSameGeneratorAsOtp`: every OTP-produced ca
 (the shared vectors and ``tests/data/otp_cases``) that a Python release can express
 is rewritten as a Python release tree (``release.toml``, ``app.toml``, a ``.py`` file
 per module, the appup unchanged) and must give OTP's relup term for term, OTP's
-warnings (less ``erts_vsn_changed``) and OTP's refusals from the instruction
-translator. A case is skipped only for an OTP-only specific, named in the skip.
+warnings (less ``erts_vsn_changed``) and OTP's refusals, from the release checks
+(duplicate modules, cycles...) to the instruction translator. A case is skipped
+only for an OTP-only specific, named in the skip.
 The refusals the Python front end adds, and the Python version's role as erts's,
 are tested one by one below.
 """
@@ -180,19 +181,25 @@ def map_strings(term: Term, change: Callable[[str], str]) -> Term:
     return term
 
 
+#: Refusals for what a Python release has not got: kernel, stdlib and sasl.
+OTP_ONLY_REFUSALS = {
+    "missing_sasl": "a Python release has no sasl",
+    "missing_mandatory_app": "a Python release has no kernel or stdlib",
+    "mandatory_app": "a Python release has no kernel or stdlib",
+}
+
+
 class TestSameGeneratorAsOtp:
     @pytest.mark.parametrize("directory", CASE_DIRS, ids=lambda p: f"{p.parent.name}/{p.name}")
     def test_case(self, directory: Path, tmp_path: Path) -> None:
-        """The case as a Python tree gives OTP's relup, warnings or translator refusal."""
+        """The case as a Python tree gives OTP's relup, warnings or refusal."""
         expected_error = directory / "expected.error"
         error = read_first_term(expected_error) if expected_error.exists() else None
         if error is not None:
             assert isinstance(error, tuple) and isinstance(error[1], Atom)
-            if error[1].name == "systools_make":
-                pytest.skip("reading an OTP release (.rel/.app): tested for Python trees below")
-            reason = error[2]
-            if isinstance(reason, tuple) and reason[0] == Atom("missing_sasl"):
-                pytest.skip("missing_sasl is an OTP-only rule")
+            tag = otp_error_summary(error[1].name, error[2])[1]
+            if tag in OTP_ONLY_REFUSALS:
+                pytest.skip(f"OTP-only: {tag} ({OTP_ONLY_REFUSALS[tag]})")
         try:
             converted = convert(directory, tmp_path)
         except Unusable as why:

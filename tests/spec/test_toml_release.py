@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relup.errors import SpecError
-from relup.spec.app import AppFile
-from relup.spec.rel import START_TYPES, RelApp, RelFile
+from relup.spec.rel import START_TYPES, RelApp
 from relup.spec.toml_release import AppManifest, ReleaseManifest, TomlSyntaxError
 
 RELEASE = """\
@@ -95,11 +94,6 @@ class TestReleaseManifest:
         ) == manifest.apps
         assert {"shop": {"port": 8080, "greeting": "hi", "limits": {"max": 10}}} == manifest.config
         assert "r.toml" == manifest.path
-
-    def test_to_rel_file_uses_the_python_version_as_erts(self) -> None:
-        """The .rel view carries the Python version where OTP has erts's."""
-        manifest = ReleaseManifest.parse(RELEASE, "r.toml")
-        assert RelFile("shop", "2.0", "3.12", manifest.apps, "r.toml") == manifest.to_rel_file()
 
     def test_read_names_the_file(self, tmp_path: Path) -> None:
         """read() takes a path; its errors name it, a missing file included."""
@@ -252,23 +246,6 @@ class TestAppManifest:
         """A library application needs only name, version and modules."""
         app = AppManifest.parse(app_text('name = "lib"\nversion = "1"\nmodules = []'))
         assert (None, (), {}, ()) == (app.start, app.start_args, app.env, app.applications)
-
-    def test_to_app_file(self) -> None:
-        """The .app view holds what the generator needs."""
-        app = AppManifest.parse(APP, "a.toml")
-        assert (
-            AppFile(
-                name="shop",
-                vsn="2.0",
-                modules=("shop_app", "shop_srv"),
-                applications=("stats", "web"),
-                included_applications=("hooks",),
-                optional_applications=("web",),
-                registered=("shop_srv",),
-                description="The shop",
-            )
-            == app.to_app_file()
-        )
 
     @pytest.mark.parametrize(
         ("body", "where"),
