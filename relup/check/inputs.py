@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from relup.check.errors import CheckError
-from relup.plan.python_tree import RELEASES_DIR, python_release_file
+from relup.plan.python_tree import RELEASES_DIR, is_otp_release_ref, python_release_file
 from relup.release.package import Package, extract
 
 PACKAGE_SUFFIXES = (".tar.gz", ".tgz")
@@ -68,7 +68,7 @@ def open_release(ref: str) -> Iterator[OpenedRelease]:
         return
     found = python_release_file(os.path.normpath(ref))
     if found is None:
-        if os.path.basename(ref).endswith(".rel") or os.path.isfile(ref + ".rel"):
+        if is_otp_release_ref(ref):
             raise CheckError(
                 f"{ref} is an OTP release (.rel): relup check and relup appup read Python releases",
                 "name a Python release by its directory releases/<vsn> or its package",

@@ -75,6 +75,15 @@ def python_release_file(ref: str) -> str | None:
     return candidate if os.path.isdir(ref) and os.path.isfile(candidate) else None
 
 
+def is_otp_release_ref(ref: str) -> bool:
+    """Whether `ref` names an OTP release: it ends in ``.rel``, or ``<ref>.rel`` is a file.
+
+    What :func:`choose_source` reads as an OTP release; ``relup check`` uses it too,
+    to refuse an OTP release with the same test rather than call it unknown.
+    """
+    return ref.endswith(".rel") or os.path.isfile(ref + ".rel")
+
+
 def choose_source(
     new: str, bases: Sequence[str], path: Sequence[str] | None, default_path: str
 ) -> tuple[ReleaseSource, str, list[str]]:
@@ -88,9 +97,7 @@ def choose_source(
     """
     if python_release_file(new) is not None:
         for b in bases:
-            if python_release_file(b) is None and (
-                b.endswith(".rel") or os.path.isfile(b + ".rel")
-            ):
+            if python_release_file(b) is None and is_otp_release_ref(b):
                 raise _mixed(b, f"{b} names an OTP release (.rel), but {new} is a Python release")
         if path:
             raise release_problem(

@@ -50,12 +50,11 @@ import tomlkit.exceptions
 
 from relup.errors import RelupError
 from relup.release.status import PERSISTED_AS, TRANSITIONS, Action, Status
-from relup.spec.toml_release import ReleaseManifest
+from relup.spec.toml_release import NAME_PATTERN, ReleaseManifest, toml_syntax_error
 
 STATE_FILE: Final = "RELEASES.toml"
 FORMAT: Final = 1
 
-_APP_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 _MAX_NAME = 200
 
@@ -135,10 +134,15 @@ class StateFileUnreadable(StateFileProblem):
 
 @dataclass(frozen=True)
 class StateFileCorrupt(StateFileProblem):
+    """``line`` and ``col`` (1-based) place a TOML syntax error, as in a release.toml."""
+
     detail: str
+    line: int | None = None
+    col: int | None = None
 
     def describe(self) -> str:
-        return f"{self.path}: malformed release state file: {self.detail}"
+        where = f"line {self.line}, column {self.col}: " if self.line is not None else ""
+        return f"{self.path}: malformed release state file: {where}{self.detail}"
 
     @property
     def hint(self) -> str | None:
@@ -151,6 +155,10 @@ class NoSuchRelease(ReleaseReason):
 
     def describe(self) -> str:
         return f"no release {self.vsn!r} in this root"
+
+    @property
+    def hint(self) -> str | None:
+        return "relup releases lists the node's releases; relup unpack PACKAGE adds one"
 
 
 @dataclass(frozen=True)
@@ -252,7 +260,7 @@ def _problems(releases: Sequence[ReleaseEntry]) -> str | None:
             return f"release {r.vsn!r} is listed twice"
         seen.add(r.vsn)
         for app, vsn in r.apps:
-            if not _APP_NAME.match(app) or not is_safe_name(vsn):
+            if not NAME_PATTERN.match(app) or not is_safe_name(vsn):
                 return f"release {r.vsn!r}: bad application {app}-{vsn}"
     permanent = [r.vsn for r in releases if r.status is Status.PERMANENT]
     if len(permanent) > 1:
@@ -382,13 +390,17 @@ def parse_state(data: bytes, path: Path) -> tuple[ReleaseEntry, ...]:
         return StateFileError(StateFileCorrupt(path, detail))
 
     try:
-        doc = tomlkit.parse(data.decode("utf-8")).unwrap()
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise corrupt("not UTF-8 text") from None
-    except tomlkit.exceptions.ParseError as e:
-        message = re.sub(r" at line \d+ col \d+$", "", str(e))
-        raise corrupt(f"line {e.line}, column {e.col}: {message}") from None
-    except (tomlkit.exceptions.TOMLKitError, ValueError) as e:
+    try:
+        doc = tomlkit.parse(text).unwrap()
+    except tomlkit.exceptions.TOMLKitError as e:
+        syntax = toml_syntax_error(e, text, str(path))
+        raise StateFileError(
+            StateFileCorrupt(path, syntax.message, syntax.line, syntax.col)
+        ) from None
+    except ValueError as e:
         raise corrupt(str(e)) from None
     if doc.get("format") != FORMAT:
         raise corrupt(f"expected format = {FORMAT}, got {doc.get('format')!r}")

@@ -48,7 +48,9 @@ RELEASE_FILE = "release.toml"
 APP_FILE = "app.toml"
 
 #: Module and application names: what ``import`` accepts, and an atom without quotes.
-_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+#: Public because the release state file (:mod:`relup.release.store`) holds the same
+#: application names and must accept exactly what a release.toml accepts.
+NAME_PATTERN = re.compile(r"[a-z_][a-z0-9_]*\Z")
 _PYTHON = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\Z")
 #: ``exercise = "module:function"``: a module name, then a Python function name.
 _EXERCISE = re.compile(r"([a-z_][a-z0-9_]*):([A-Za-z_][A-Za-z0-9_]*)\Z")
@@ -67,10 +69,14 @@ class TomlSyntaxError(SpecError):
         self.col = col
 
 
-def _syntax_error(
+def toml_syntax_error(
     e: tomlkit.exceptions.TOMLKitError, text: str, path: str | None
 ) -> TomlSyntaxError:
-    """`e` as a TomlSyntaxError with a 1-based position.
+    """`e`, raised by tomlkit parsing `text`, as a TomlSyntaxError with a 1-based position.
+
+    Public so that every TOML file relup reads with tomlkit (release.toml, app.toml,
+    the release state file of :mod:`relup.release.store`) names a syntax error's
+    position the same way.
 
     tomlkit counts columns from 0, reports the end of the text as column 0 of its
     last line, points past a duplicate key's value rather than at the key, and gives
@@ -103,7 +109,7 @@ def _load(text: str, path: str | None) -> dict[str, Any]:
     try:
         return tomlkit.parse(text).unwrap()
     except tomlkit.exceptions.TOMLKitError as e:
-        raise _syntax_error(e, text, path) from None
+        raise toml_syntax_error(e, text, path) from None
 
 
 def _read(path: str | Path) -> dict[str, Any]:
@@ -156,7 +162,7 @@ def _vsn(table: Mapping[str, Any], where: str, path: str | None) -> str:
 
 
 def _name(value: Any, what: str, where: str, path: str | None) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
         raise SpecError(
             f"{what} must be a lowercase Python identifier, got {value!r}", path=path, where=where
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from relup.check.errors import CheckError
 from relup.check.inputs import open_release
 from relup.release.package import extract, pack
 from relup.release.package_reasons import PackageError
@@ -64,3 +65,14 @@ def test_open_release_reads_a_package_through_extract(tmp_path: Path) -> None:
             Path(opened.ref),
         )
         assert sorted([*GOOD_FILES, "releases/2.0.0/SHA256SUMS"]) == tree_files(Path(opened.root))
+
+
+@pytest.mark.parametrize("name", ["counter.rel", "counter"])
+def test_open_release_refuses_an_otp_release(tmp_path: Path, name: str) -> None:
+    """An OTP .rel, named with or without its suffix, is refused as OTP, not as unknown."""
+    (tmp_path / "counter.rel").write_text("")
+    with (
+        pytest.raises(CheckError, match=r"OTP release \(\.rel\)"),
+        open_release(str(tmp_path / name)),
+    ):
+        pass

@@ -26,7 +26,12 @@ import pytest
 from relup.plan import Base, Plan, PlanError, PythonTree, make_relup
 from relup.plan import instructions as ins
 from relup.plan.otp_tree import OtpTree
-from relup.plan.python_tree import choose_source, python_release_file, relup_path
+from relup.plan.python_tree import (
+    choose_source,
+    is_otp_release_ref,
+    python_release_file,
+    relup_path,
+)
 from relup.plan.reasons import FileProblem, NoRelup, ReleaseProblem
 from relup.spec.rel import RelApp, RelFile
 from relup.spec.toml_release import AppManifest, ReleaseManifest
@@ -628,6 +633,14 @@ class TestChooseSource:
         source, new, bases = choose_source("r2.rel", ["r1.rel", "r0"], None, "lib/*/ebin")
         assert isinstance(source, OtpTree)
         assert ("r2", ["r1", "r0"]) == (new, bases)
+
+    def test_is_otp_release_ref(self, tmp_path: Path) -> None:
+        """A ref names an OTP release if it ends in .rel or has a .rel file beside it."""
+        (tmp_path / "old.rel").write_text("")
+        assert is_otp_release_ref("r1.rel")
+        assert is_otp_release_ref(str(tmp_path / "old"))
+        assert not is_otp_release_ref(str(tmp_path / "other"))
+        assert not is_otp_release_ref("releases/1.0.0")
 
     def test_python_new_with_otp_base(self, pyrel: Path) -> None:
         """A Python NEW with an OTP base is refused: mixed_release_formats naming the base."""

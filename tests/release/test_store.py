@@ -181,6 +181,28 @@ class TestReadErrors:
         assert str(store.path) in str(info.value)
         assert text == store.path.read_text()
 
+    @pytest.mark.parametrize(
+        ("text", "line", "col"),
+        [
+            ('format = 1\n[[release]]\nname = "s" x\n', 3, 12),
+            ("format = 1\nname = \n", 2, 8),
+            ("format = 1\n[[release]]\nname = ", 3, 8),
+            ("format = 1\nformat = 1\n", 2, 1),
+        ],
+        ids=["unexpected-char", "missing-value", "end-of-file", "duplicate-key"],
+    )
+    def test_syntax_error_position(
+        self, store: ReleaseStore, text: str, line: int, col: int
+    ) -> None:
+        """A TOML syntax error names a 1-based line and column, as a release.toml's does."""
+        store.path.write_text(text)
+        with pytest.raises(StateFileError) as info:
+            store.read()
+        assert f"line {line}, column {col}: " in str(info.value)
+        reason = info.value.reason
+        assert isinstance(reason, StateFileCorrupt)
+        assert (line, col) == (reason.line, reason.col)
+
     def test_not_utf8(self, store: ReleaseStore) -> None:
         """Bytes that are not UTF-8 are a malformed state file."""
         store.path.write_bytes(b"format = 1\n# \xff\n")
@@ -330,6 +352,12 @@ class TestTransition:
         with pytest.raises(ReleaseError) as info:
             transition((entry("1.0.0", P),), "9.9", Action.INSTALL)
         assert NoSuchRelease("9.9") == info.value.reason
+
+    def test_unknown_release_hints_at_the_known_ones(self) -> None:
+        """NoSuchRelease's hint names the commands that list and add releases."""
+        hint = NoSuchRelease("9.9").hint or ""
+        assert "relup releases" in hint
+        assert "relup unpack PACKAGE" in hint
 
     def test_unpack_goes_through_add_release(self) -> None:
         """transition() does not add releases; add_release() does."""
