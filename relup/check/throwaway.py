@@ -15,11 +15,7 @@ sample services listen on 127.0.0.1).
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -110,16 +106,11 @@ class ThrowawayNode:
 
 def log_tail(root: Path, lines: int = _LOG_LINES) -> str:
     """The last `lines` lines of the log of the node of `root` ("" if there is none)."""
-    try:
-        text = Layout.of(root).log_file.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
+    return launcher.log_tail(Layout.of(root).log_file, lines=lines)
 
 
 def stop_node(root: Path, timeout: float = STOP_TIMEOUT) -> None:
     """Stop the node of `root`: gracefully, else with SIGKILL; a node already gone is fine."""
-    layout = Layout.of(root)
     try:
         launcher.stop(root, timeout=timeout)
         return
@@ -127,11 +118,4 @@ def stop_node(root: Path, timeout: float = STOP_TIMEOUT) -> None:
         return
     except (RelupError, OSError):
         pass  # killed below
-    pid = layout.running_pid()
-    if pid is None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + timeout
-    while layout.node_running() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    launcher.kill(root, timeout=timeout)

@@ -25,12 +25,13 @@ from typing import Annotated, Any, Final
 import typer
 
 from relup.cli.diagnostics import reporting
+from relup.control import client as control_client
 from relup.control.client import Client
 from relup.control.errors import ControlError, ProtocolError, RemoteError
 from relup.errors import RelupError
 
 #: Seconds a command waits for the node's answer unless ``--timeout`` says otherwise.
-DEFAULT_TIMEOUT: Final = 10.0
+DEFAULT_TIMEOUT: Final = control_client.DEFAULT_TIMEOUT
 
 RootOption = Annotated[
     Path | None,

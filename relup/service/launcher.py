@@ -9,10 +9,12 @@ terminated), the error carries what it logged meanwhile.
 ``stop`` asks for a graceful stop over the control channel and waits until the
 node's lock is free, i.e. the process is gone; a node that cannot be reached (hung
 control server, socket removed) gets SIGTERM, which takes the same graceful path.
+``kill`` is the last resort: SIGKILL, then the same wait for the lock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,7 +34,8 @@ from relup.service.layout import Layout
 
 DEFAULT_WAIT: Final = 15.0
 _POLL: Final = 0.02
-_LOG_TAIL_LINES: Final = 20
+#: Lines of the node's log that :func:`log_tail` keeps unless told otherwise.
+LOG_TAIL_LINES: Final = 20
 
 
 def start(
@@ -109,7 +112,7 @@ def _wait_until_up(
             raise StartError(
                 f"the node exited with status {code} while starting; its log "
                 f"({layout.log_file}) says:",
-                log_tail=_log_tail(layout.log_file, log_start),
+                log_tail=log_tail(layout.log_file, log_start),
             )
         try:
             with Client.for_root(layout.root, timeout=1.0) as client:
@@ -121,7 +124,7 @@ def _wait_until_up(
             raise StartError(
                 f"the node did not answer within {wait:g} s and was terminated; its log "
                 f"({layout.log_file}) says:",
-                log_tail=_log_tail(layout.log_file, log_start),
+                log_tail=log_tail(layout.log_file, log_start),
                 hint="a slow boot needs a longer --wait",
             )
         time.sleep(_POLL)
@@ -144,15 +147,15 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _log_tail(path: Path, start: int) -> str:
-    """The last lines written to ``path`` after byte ``start``."""
+def log_tail(path: Path, start: int = 0, *, lines: int = LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines written to the log ``path`` after byte ``start`` ("" if none)."""
     try:
         with open(path, "rb") as f:
             f.seek(start)
             text = f.read().decode("utf-8", "replace")
     except OSError:
         return ""
-    return "\n".join(text.splitlines()[-_LOG_TAIL_LINES:])
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def stop(root: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> int:
@@ -182,6 +185,26 @@ def stop(root: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> i
                 f"the node at root {layout.root} (pid {pid}) did not stop within {timeout:g} s",
                 hint=f"see {layout.log_file}; kill -KILL {pid} ends it without a graceful stop",
             )
+        time.sleep(_POLL)
+    return pid if pid is not None else -1
+
+
+def kill(root: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT) -> int | None:
+    """SIGKILL the node holding ``root``'s lock, if any, and wait until the lock is free.
+
+    Returns the node's pid (-1 if its pid file was unreadable, so that no signal was
+    sent), or None if no node held the lock. The wait ends after ``timeout`` seconds
+    even if the lock is still held; ``Layout.node_running`` then says so.
+    """
+    layout = Layout.of(root)
+    if not layout.node_running():
+        return None
+    pid = layout.read_pid()
+    if pid is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + timeout
+    while layout.node_running() and time.monotonic() < deadline:
         time.sleep(_POLL)
     return pid if pid is not None else -1
 

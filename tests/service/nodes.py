@@ -8,9 +8,7 @@ failing test never leaves a process behind, and fails the test if it had to.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,26 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from relup.service import Layout
+from relup.service.launcher import kill
 from tests.conftest import REPO
 
 #: Boot hooks the tests' node processes load with --boot (see tests/service/hooks.py).
 HOOKS = "tests.service.hooks"
-
-
-def kill_leftover(root: Path) -> int | None:
-    """SIGKILL the node still holding ``root``'s lock, if any; return its pid."""
-    layout = Layout.of(root)
-    if not layout.node_running():
-        return None
-    pid = layout.read_pid()
-    if pid is not None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while layout.node_running() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return pid if pid is not None else -1
 
 
 @pytest.fixture
@@ -52,7 +35,7 @@ def node_root(
     monkeypatch.setenv("PYTHONPATH", str(REPO) + (os.pathsep + path if path else ""))
     monkeypatch.delenv("RELUP_ROOT", raising=False)
     yield root
-    leftover = kill_leftover(root)
+    leftover = kill(root, timeout=5)
     if leftover is not None:
         pytest.fail(f"a node (pid {leftover}) was still running at {root}; killed it")
 

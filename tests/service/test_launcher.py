@@ -14,13 +14,14 @@ import struct
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from relup import service
 from relup.control import AuthError, Client, NodeNotRunning, RemoteError, protocol
 from relup.control.transport import SocketTransport, UnixAddress, socket_path
-from relup.service import Layout, NodeAlreadyRunning, StartError
+from relup.service import Layout, NodeAlreadyRunning, StartError, launcher
 from tests.control.serving import authenticate, connect_raw, receive
 from tests.service.nodes import HOOKS, service_command, wait_for
 
@@ -97,6 +98,26 @@ def test_restart_after_a_crash_leaves_stale_files(node_root: Path) -> None:
         service.stop(node_root)
 
 
+def test_kill_waits_until_the_lock_is_free(node_root: Path) -> None:
+    """`kill` SIGKILLs the node and returns its pid once the lock is free; then None."""
+    layout = Layout.of(node_root)
+    pid = service.start(node_root, wait=10)["pid"]
+    assert pid == launcher.kill(node_root)
+    assert not layout.node_running()
+    assert "stopped" not in layout.log_file.read_text()  # no graceful stop
+    assert launcher.kill(node_root) is None
+
+
+def test_log_tail_keeps_the_last_lines_after_start(tmp_path: Path) -> None:
+    """`log_tail` reads from byte `start` and keeps the last `lines` lines; no file, ""."""
+    log = tmp_path / "node.log"
+    log.write_text("old\none\ntwo\nthree\n")
+    assert "old\none\ntwo\nthree" == launcher.log_tail(log)
+    assert "two\nthree" == launcher.log_tail(log, lines=2)
+    assert "one\ntwo\nthree" == launcher.log_tail(log, len("old\n"))
+    assert "" == launcher.log_tail(tmp_path / "missing.log")
+
+
 def test_socket_someone_answers_on_is_not_taken(node_root: Path) -> None:
     """A live listener at the socket path (no lock held) makes the start fail, not steal it."""
     layout = Layout.of(node_root)
@@ -124,12 +145,31 @@ def test_failing_boot_shows_the_log(node_root: Path) -> None:
     assert not Layout.of(node_root).pid_file.exists()
 
 
-def test_silent_node_is_terminated_after_wait(node_root: Path) -> None:
+def test_silent_node_is_terminated_after_wait(
+    node_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A boot that never ends: StartError after --wait; SIGTERM cancels the boot."""
-    start = time.monotonic()
+    # The 0.5 s of silence start once the node has logged "booting" (its SIGTERM
+    # handler is then installed): however long a loaded machine takes to start
+    # Python, the log tail and the cancelled boot do not depend on it.
+    wait_until_up = launcher._wait_until_up
+    window: list[float] = []
+
+    def after_booting(
+        layout: Layout, proc: subprocess.Popen[bytes], wait: float, log_start: int
+    ) -> dict[str, Any]:
+        wait_for(
+            lambda: proc.poll() is not None or "booting" in layout.log_file.read_text(),
+            timeout=60,
+            what="the node to log 'booting'",
+        )
+        window.append(time.monotonic())
+        return wait_until_up(layout, proc, wait, log_start)
+
+    monkeypatch.setattr(launcher, "_wait_until_up", after_booting)
     with pytest.raises(StartError, match=r"did not answer within 0\.5 s") as info:
         service.start(node_root, boot=f"{HOOKS}:hangs", wait=0.5)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - window[0] < 5  # the wait, then a graceful stop, no SIGKILL
     assert "booting" in str(info.value)  # the log tail
     assert not Layout.of(node_root).node_running()
     assert "boot cancelled" in Layout.of(node_root).log_file.read_text()
