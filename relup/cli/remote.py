@@ -56,14 +56,13 @@ TimeoutOption = Annotated[
     typer.Option("--timeout", min=0.1, help="Seconds to wait for the node's answer."),
 ]
 
-#: Kinds of refusal the node sends without a hint, and the hint the CLI adds.
+#: Kinds of refusal whose hint only the CLI can give (the node's refusals carry their
+#: own, after "\nhint: " in the message): a node without a release handler does not
+#: know the operation at all.
 HINTS: Final[Mapping[str, str]] = {
     "unknown-op": "this node runs without a release handler (was the root created with "
     "relup init before the node started?): restart it with relup node stop, then "
     "relup node start",
-    "NoSuchRelease": "relup releases lists the node's releases; relup unpack PACKAGE adds one",
-    "OldProcesses": "relup ps shows them; relup purge MODULE without --soft kills them",
-    "NotLoaded": "give the module's file: relup load MODULE --file PATH",
 }
 
 

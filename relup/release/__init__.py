@@ -8,7 +8,12 @@
   is refused;
 * :mod:`relup.release.root` -- a root's layout, creating one, removing a release.
 
-Nothing here imports the runtime: these work on files only.
+Nothing here imports the runtime: these work on files only. The node side is
+imported by module path, so that ``import relup.release`` stays free of asyncio:
+:mod:`relup.release.handler` (install, make permanent, downgrade),
+:mod:`relup.release.evaluate` (runs instructions), :mod:`relup.release.ops` (the
+control channel's operations) and :mod:`relup.release.term_mapping` (Erlang term
+text ↔ the Python values the runtime uses).
 """
 
 from relup.release.package import Package, pack, unpack, verify_package

@@ -25,7 +25,7 @@ Rules worth knowing:
   install that was never made permanent boots the permanent release.
 * ``{apply, {M, F, A}}`` reaches Python function ``F`` of module ``M`` through the code
   server (a fully qualified call), with the term mapping of
-  :mod:`relup.runtime.term_mapping` for the arguments. The OTP modules an appup
+  :mod:`relup.release.term_mapping` for the arguments. The OTP modules an appup
   names for bookkeeping map to the runtime: ``application`` (load, start, stop,
   unload), ``supervisor`` (start_child, restart_child, terminate_child, delete_child)
   and ``gen_server`` (call, cast).
@@ -57,11 +57,11 @@ from relup.release.store import (
     transition,
     write_atomic,
 )
+from relup.release.term_mapping import apply as apply_mfa
+from relup.release.term_mapping import from_term
 from relup.runtime import gen_server, supervisor
 from relup.runtime.application import AppSpec
 from relup.runtime.node import maybe_await
-from relup.runtime.term_mapping import apply as apply_mfa
-from relup.runtime.term_mapping import from_term
 from relup.spec.relup_file import RelupEntry, RelupFile
 from relup.terms import format_term, read_first_term
 
@@ -287,14 +287,22 @@ class ReleaseHandler:
             raise ReleaseError(AlreadyInstalled(vsn))
         return entry
 
+    def plan(self, vsn: str) -> tuple[str, RelupEntry, list[ins.Instruction]]:
+        """("up" | "down", entry, typed script) of an install of ``vsn``, changing nothing.
+
+        Refuses as the install would: an unknown release, the running one, no relup
+        leading there, an illegal instruction in the script.
+        """
+        self._target(vsn)
+        direction, entry = self.find_script(vsn)
+        return direction, entry, parse_script(entry.instructions)
+
     async def check_install(self, vsn: str) -> tuple[str, str]:
         """check_install_release: the script exists and its pre-PONR part evaluates (§4.4).
 
         New module versions are created (their top-level code runs) and dropped.
         """
-        self._target(vsn)
-        direction, entry = self.find_script(vsn)
-        script = parse_script(entry.instructions)
+        direction, entry, script = self.plan(vsn)
         await self._evaluator().check(script)
         return direction, entry.vsn
 
@@ -313,10 +321,8 @@ class ReleaseHandler:
     async def _install(
         self, vsn: str, suspend_timeout: float | None, listener: Listener | None
     ) -> InstallReport:
-        self._target(vsn)
+        direction, _entry, script = self.plan(vsn)
         previous = self._running()
-        direction, entry = self.find_script(vsn)
-        script = parse_script(entry.instructions)
         restarts = [i for i in script if i in (ins.RESTART_NEW_EMULATOR, ins.RESTART_EMULATOR)]
         if restarts and self.restart is None:
             raise ReleaseError(RestartNeeded(vsn, format_term(restarts[0].to_term())))

@@ -4,7 +4,7 @@
 the permanent release of the root with a :class:`ReleaseHandler` and returns the
 control operations the operator commands call (``docs/operations.md``). Every
 operation takes and returns JSON; Erlang terms travel as term text, read and
-written with :mod:`relup.runtime.term_mapping`. A refusal is an
+written with :mod:`relup.release.term_mapping`. A refusal is an
 :class:`~relup.control.server.OpError` whose ``kind`` is the reason's class name and
 whose message carries the hint, so the CLI can show both.
 
@@ -37,25 +37,25 @@ from relup.errors import RelupError
 from relup.plan import instructions as ins
 from relup.plan.reasons import Reason as PlanReason
 from relup.release import faults
-from relup.release.evaluate import InstallError, parse_script
+from relup.release.evaluate import InstallError
 from relup.release.handler import InstallInProgress, InstallReport, ReleaseHandler
 from relup.release.root import ReleaseRoot
 from relup.release.store import ReleaseError, ReleaseReason
-from relup.release.watch import Watcher
-from relup.runtime import gen_server
-from relup.runtime._process import Pid
-from relup.runtime._system_messages import module_name
-from relup.runtime.application import supervised_processes
-from relup.runtime.handles import runs_version
-from relup.runtime.node import Node
-from relup.runtime.supervisor import is_supervisor
-from relup.runtime.term_mapping import (
+from relup.release.term_mapping import (
     TermMappingError,
     apply,
     format_value,
     parse_value,
     to_term,
 )
+from relup.release.watch import Watcher
+from relup.runtime import OldProcesses, gen_server
+from relup.runtime._process import Pid
+from relup.runtime._system_messages import module_name
+from relup.runtime.application import supervised_processes
+from relup.runtime.handles import runs_version
+from relup.runtime.node import Node
+from relup.runtime.supervisor import is_supervisor
 from relup.service.daemon import reexec
 from relup.terms import ErlMap, Term, format_term
 
@@ -243,9 +243,7 @@ class Operations:
         """The plan against the live node, changing nothing (``install --dry-run``)."""
         h = self.handler
         with _refusing():
-            h._target(vsn)
-            direction, entry = h.find_script(vsn)
-            script = parse_script(entry.instructions)
+            direction, _entry, script = h.plan(vsn)
         code = self.node.code
         loaded = [m for i in script if isinstance(i, ins.LoadObjectCode) for m in i.modules]
         suspended_mods = {m for i in script if isinstance(i, ins.Suspend) for m in i.names}
@@ -373,7 +371,11 @@ class Operations:
         file = args.get("file")
         if file is None:
             if not code.is_loaded(module):
-                raise OpError("NotLoaded", f"module {module} is not loaded; give --file")
+                raise OpError(
+                    "NotLoaded",
+                    f"module {module} is not loaded; give --file\nhint: give the module's "
+                    f"file: relup load {module} --file PATH",
+                )
             path = code.current(module).path
         elif not isinstance(file, str) or not Path(file).is_absolute():
             raise OpError("bad-request", f"the module file must be an absolute path: {file}")
@@ -408,15 +410,18 @@ class Operations:
     async def purge(self, args: dict[str, Any]) -> Any:
         module = _str(args, "module")
         code = self.node.code
-        old = code.old(module)
-        if old is None:
+        if code.old(module) is None:
             return {"purged": False, "killed": []}
         if args.get("soft"):
-            with _refusing():
+            try:
                 code.soft_purge(module)
+            except OldProcesses as e:
+                raise OpError(
+                    "OldProcesses",
+                    f"{e}\nhint: relup ps shows them; relup purge MODULE without --soft kills them",
+                ) from None
             return {"purged": True, "killed": []}
-        killed = code.kill_runners(old)
-        code.discard_old(module)
+        killed = code.purge(module) or []
         return {"purged": True, "killed": [repr(p) for p in killed]}
 
     # ---------------------------------------------------------------- rehearsal

@@ -3,12 +3,12 @@
 Code inside a process uses :mod:`relup.runtime.process` (``self``, ``send``,
 ``receive``, ``spawn``, ``then``...), :mod:`relup.runtime.gen_server` and
 :mod:`relup.runtime.sys_ops`; the :class:`Node` owns the registries, the code server
-(``node.code``) and the application controller (``node.apps``).
-:mod:`relup.runtime.term_mapping` converts between Erlang term text and the Python
-values processes exchange.
+(``node.code``) and the application controller (``node.apps``). Converting between
+Erlang term text and the Python values processes exchange is the release layer's job
+(:mod:`relup.release.term_mapping`): the runtime knows nothing of term text.
 """
 
-from relup.runtime import gen_server, process, supervisor, sys_ops, tcp, term_mapping, timers
+from relup.runtime import gen_server, process, supervisor, sys_ops, tcp, timers
 from relup.runtime._errors import (
     ApplicationError,
     CallError,
@@ -75,6 +75,5 @@ __all__ = [
     "supervisor",
     "sys_ops",
     "tcp",
-    "term_mapping",
     "timers",
 ]

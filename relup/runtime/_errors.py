@@ -1,10 +1,12 @@
 """The runtime's exceptions.
 
 Every refusal of the node derives from :class:`relup.errors.RelupError` through
-:class:`NodeError` (the term mapping's :class:`TermMappingError` is about values, not
-the node); :class:`Exit` is not an error but the signal a process raises to end itself with a
-reason (Erlang's ``exit(Reason)``), so it derives from ``BaseException`` and an
-``except Exception`` in application code does not swallow it::
+:class:`NodeError`. :class:`TermMappingError` is about values, not the node: the
+runtime never raises it, :mod:`relup.release.term_mapping` does, but it stays here so
+that ``relup.runtime.TermMappingError`` keeps working. :class:`Exit` is not an error
+but the signal a process raises to end itself with a reason (Erlang's
+``exit(Reason)``), so it derives from ``BaseException`` and an ``except Exception``
+in application code does not swallow it::
 
     RelupError
     ├── NodeError
@@ -181,7 +183,7 @@ class OldProcesses(CodeError):
 
 
 class TermMappingError(RelupError):
-    """A value with no counterpart on the other side of :mod:`relup.runtime.term_mapping`.
+    """A value with no counterpart on the other side of :mod:`relup.release.term_mapping`.
 
     ``value`` is the offending Python value or Erlang term; the message names its type.
     """

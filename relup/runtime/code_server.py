@@ -230,11 +230,15 @@ class CodeServer:
         del self._old[name]
         return killed
 
-    def purge(self, name: str) -> bool:
-        """Kill the processes in old code and drop it; True if a process was killed."""
+    def purge(self, name: str) -> list[Pid] | None:
+        """Kill the processes in old code and drop it (``code:purge``).
+
+        Returns the pids killed (``[]`` if nobody ran the old code), or ``None`` if
+        ``name`` had no old code to purge.
+        """
         if name not in self._old:
-            return False
-        return bool(self._purge(name))
+            return None
+        return self._purge(name)
 
     def soft_purge(self, name: str) -> None:
         """Drop old code if no process runs it, else raise :class:`OldProcesses`."""

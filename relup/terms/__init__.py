@@ -25,6 +25,7 @@ from ._model import (
     is_list,
 )
 from ._reader import (
+    MAX_DEPTH,
     parse_first_term,
     parse_term,
     parse_terms,
@@ -35,6 +36,7 @@ from ._reader import (
 from ._writer import format_file, format_pretty, format_term
 
 __all__ = [
+    "MAX_DEPTH",
     "Atom",
     "ErlMap",
     "ErlPid",

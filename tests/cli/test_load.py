@@ -45,11 +45,15 @@ class TestLoad:
 
     def test_refused(self, fake_node: FakeNode) -> None:
         """An unknown module without --file: exit 1, and the hint to give one."""
-        fake_node.answers["load"] = Refusal("NotLoaded", "module nope is not loaded; give --file")
+        fake_node.answers["load"] = Refusal(  # as relup.release.ops words it
+            "NotLoaded",
+            "module nope is not loaded; give --file\n"
+            "hint: give the module's file: relup load nope --file PATH",
+        )
         code, _, err = run("load", "nope")
         assert exit_codes.FAILED == code
         assert "error: module nope is not loaded; give --file" in err
-        assert "hint: give the module's file: relup load MODULE --file PATH" in err
+        assert "hint: give the module's file: relup load nope --file PATH" in err
 
     def test_json(self, fake_node: FakeNode) -> None:
         """--json prints the node's answer."""

@@ -20,8 +20,10 @@ class TestPurge:
 
     def test_soft_refused_while_old_code_runs(self, fake_node: FakeNode) -> None:
         """--soft with processes on the old code: exit 1, naming them, with a hint."""
-        fake_node.answers["purge"] = Refusal(
-            "OldProcesses", "kv_store: old code still used by <0.3.0>"
+        fake_node.answers["purge"] = Refusal(  # as relup.release.ops words it
+            "OldProcesses",
+            "kv_store: old code still used by <0.3.0>\n"
+            "hint: relup ps shows them; relup purge MODULE without --soft kills them",
         )
         code, _, err = run("purge", "kv_store", "--soft")
         assert exit_codes.FAILED == code

@@ -88,7 +88,11 @@ class TestRefusals:
 
     def test_json_error_on_stdout(self, fake_node: FakeNode) -> None:
         """With --json a refusal is also printed on stdout as {"error": {kind, message, hint}}."""
-        fake_node.answers["permanent"] = Refusal("NoSuchRelease", "no release '9.9.9'")
+        fake_node.answers["permanent"] = Refusal(  # as the node words it
+            "NoSuchRelease",
+            "no release '9.9.9'\n"
+            "hint: relup releases lists the node's releases; relup unpack PACKAGE adds one",
+        )
         code, out, err = run("permanent", "9.9.9", "--json")
         assert exit_codes.FAILED == code
         assert {

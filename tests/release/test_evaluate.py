@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from relup.release.evaluate import Evaluator, InstallError, Outcome, parse_script
+from relup.release.term_mapping import from_term
 from relup.runtime import AppSpec, Node, Pid, gen_server, supervised_processes
-from relup.runtime.term_mapping import from_term
 from relup.terms import parse_term
 from relup.testing import run, run_until_idle
 from tests.release.kvapp import BROKEN, SRV, V2, write_app, write_module

@@ -194,6 +194,28 @@ def test_a_second_install_while_one_runs_is_refused(root: ReleaseRoot, packages:
     run(main)
 
 
+def test_plan_gives_direction_entry_and_script_and_refuses_as_install_does(
+    root: ReleaseRoot, packages: Packages
+) -> None:
+    """plan(vsn) is the install's first steps: it changes nothing and refuses the same way."""
+
+    async def main(node: Node) -> None:
+        h = ReleaseHandler(node, root)
+        await h.boot()
+        h.unpack(packages["2"])
+        h.unpack(packages["3"])
+        direction, entry, script = h.plan("2")
+        assert ("up", "1") == (direction, entry.vsn)
+        assert len(entry.instructions) == len(script) > 0
+        assert ("1", "1") == (h.running, node.code.current("kv_srv").vsn)
+        for vsn, reason in (("3", NoMatchingRelup("3", "1")), ("1", AlreadyInstalled("1"))):
+            with pytest.raises(ReleaseError) as info:
+                h.plan(vsn)
+            assert reason == info.value.reason
+
+    run(main)
+
+
 def test_check_install_runs_the_part_before_the_point_of_no_return(
     root: ReleaseRoot, packages: Packages, tmp_path: Path
 ) -> None:

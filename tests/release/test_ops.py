@@ -312,3 +312,54 @@ def test_load_of_a_broken_file_kills_nobody(
         assert [repr(lingering)] == loaded["killed"]  # a third version purges the oldest
 
     run(main)
+
+
+def test_load_of_a_module_not_loaded_hints_at_its_file(
+    root: tuple[Path, dict[str, Path]],
+) -> None:
+    """`load` without --file of an unknown module: NotLoaded, and the hint names the command."""
+    path, _ = root
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        with pytest.raises(OpError) as info:
+            await ops["load"]({"module": "nope"})
+        assert "NotLoaded" == info.value.kind
+        message, _, hint = info.value.message.partition("\nhint: ")
+        assert "module nope is not loaded; give --file" == message
+        assert "give the module's file: relup load nope --file PATH" == hint
+
+    run(main)
+
+
+def test_purge_soft_refuses_with_a_hint_and_brutal_purge_kills(
+    root: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """`purge`: nothing to purge, --soft refused (hint), then without --soft it kills."""
+    path, _ = root
+    loop = "from relup.runtime import process\n\nasync def loop():\n    await process.receive()\n"
+    v1, v2 = (tmp_path / f"looper_{n}.py" for n in ("1", "2"))
+    v1.write_text(loop + "\n# 1\n", "utf-8")
+    v2.write_text(loop + "\n# 2\n", "utf-8")
+
+    async def main(node: Node) -> None:
+        ops = await boot(node, path)
+        node.code.load("looper", v1)
+        assert {"purged": False, "killed": []} == await ops["purge"]({"module": "looper"})
+        import looper  # type: ignore[import-not-found]
+
+        lingering = node.spawn(looper.loop)
+        node.code.load("looper", v2)  # the loop now runs old code
+        with pytest.raises(OpError) as info:
+            await ops["purge"]({"module": "looper", "soft": True})
+        assert "OldProcesses" == info.value.kind
+        message, _, hint = info.value.message.partition("\nhint: ")
+        assert repr(lingering) in message
+        assert "relup ps shows them; relup purge MODULE without --soft kills them" == hint
+        assert node.lookup(lingering) is not None
+        purged = await ops["purge"]({"module": "looper"})
+        assert {"purged": True, "killed": [repr(lingering)]} == purged
+        assert node.lookup(lingering) is None
+        assert node.code.old("looper") is None
+
+    run(main)

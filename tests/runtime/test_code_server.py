@@ -96,7 +96,8 @@ def test_load_without_purge_delete_and_not_loaded(write: Write) -> None:
             node.code.load("m", mod(write, "three"), purge=False)
         with pytest.raises(NotPurged):
             node.code.delete("m")
-        assert not node.code.purge("m")  # nothing ran old code: nobody killed
+        assert [] == node.code.purge("m")  # nothing ran old code: nobody killed
+        assert node.code.purge("m") is None  # no old code left to purge
         node.code.delete("m")
         import m
 
@@ -144,7 +145,7 @@ def test_state_holding_old_functions_counts_as_running_old_code(write: Write) ->
         with pytest.raises(OldProcesses) as refused:
             node.code.soft_purge("holder")
         assert [holding] == refused.value.pids
-        assert node.code.purge("holder")
+        assert [holding] == node.code.purge("holder")
         assert not process.is_alive(holding)
         assert process.is_alive(clean)
 

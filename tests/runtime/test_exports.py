@@ -25,10 +25,9 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def test_runtime_imports_only_stdlib_and_relup_errors() -> None:
-    """runtime ──► stdlib + errors only (STYLE.md's layer rule); term_mapping also terms."""
+    """runtime ──► stdlib + errors only (STYLE.md's layer rule)."""
     offenders = []
     for path in sorted(RUNTIME.rglob("*.py")):
-        may_use_terms = path.name == "term_mapping.py"
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             names: list[str] = []
             if isinstance(node, ast.Import):
@@ -39,9 +38,6 @@ def test_runtime_imports_only_stdlib_and_relup_errors() -> None:
                 top = name.split(".")[0]
                 ok = top in sys.stdlib_module_names or name == "relup.errors"
                 ok = ok or name == "relup.runtime" or name.startswith("relup.runtime.")
-                ok = ok or (
-                    may_use_terms and (name == "relup.terms" or name.startswith("relup.terms."))
-                )
                 if not ok:
                     offenders.append(f"{path.name} imports {name}")
     assert [] == offenders

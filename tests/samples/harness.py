@@ -23,8 +23,9 @@ from typer.testing import CliRunner
 
 from relup.cli import app as cli
 from relup.plan import instructions as ins
+from relup.release import term_mapping
 from relup.release.evaluate import Evaluator, Outcome, parse_script
-from relup.runtime import AppSpec, Node, gen_server, supervisor, term_mapping
+from relup.runtime import AppSpec, Node, gen_server, supervisor
 from relup.spec.appup import Appup
 from relup.spec.relup_file import RelupFile
 from relup.spec.toml_release import AppManifest, ReleaseManifest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import textwrap
 from collections import namedtuple
 from collections.abc import Callable
 from pathlib import Path
@@ -13,9 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import relup.runtime
 from relup.errors import RelupError, TermSyntaxError
-from relup.runtime import Node, Pid, Ref, TermMappingError, process, term_mapping
-from relup.runtime.term_mapping import apply, format_value, from_term, parse_value, to_term
+from relup.release import term_mapping
+from relup.release.term_mapping import apply, format_value, from_term, parse_value, to_term
+from relup.runtime import Node, Pid, Ref, TermMappingError, process
 from relup.terms import Atom, ErlMap, ErlPid, ExternalFun, ImproperList
 from relup.testing import run
 from tests.strategies import erlang_chars
@@ -293,6 +296,18 @@ MOD = """
 """
 
 
+@pytest.fixture
+def write(tmp_path: Path) -> Write:
+    """Write dedented ``source`` to ``tmp_path/filename`` (as tests/runtime's fixture)."""
+
+    def _write(filename: str, source: str) -> Path:
+        path = tmp_path / filename
+        path.write_text(textwrap.dedent(source), encoding="utf-8")
+        return path
+
+    return _write
+
+
 class TestApply:
     def test_apply_calls_the_current_version_and_awaits(self, write: Write) -> None:
         """{apply, {M, F, A}} is a fully qualified call: it reaches the version loaded last."""
@@ -325,6 +340,11 @@ class TestApply:
         run(main)
 
 
-def test_module_is_exported() -> None:
-    """relup.runtime.term_mapping is reachable from the runtime package."""
+def test_module_is_public_in_the_release_layer() -> None:
+    """relup.release.term_mapping is the public home; the runtime no longer carries it."""
+    assert term_mapping.__name__ == "relup.release.term_mapping"
     assert term_mapping.parse_value is parse_value
+    assert term_mapping.TermMappingError is TermMappingError
+    assert sorted(term_mapping.__all__) == term_mapping.__all__
+    assert all(hasattr(term_mapping, name) for name in term_mapping.__all__)
+    assert "term_mapping" not in relup.runtime.__all__

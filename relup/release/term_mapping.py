@@ -60,11 +60,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from relup.runtime._errors import TermMappingError
-from relup.runtime._process import Pid
+from relup.runtime import Pid, TermMappingError
 from relup.runtime.node import current_node, maybe_await
-from relup.terms import Atom, ErlMap, ErlPid, Term, format_term, parse_term
-from relup.terms._reader import MAX_DEPTH
+from relup.terms import MAX_DEPTH, Atom, ErlMap, ErlPid, Term, format_term, parse_term
 
 if TYPE_CHECKING:
     from relup.runtime.node import Node
